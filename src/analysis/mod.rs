@@ -1,0 +1,222 @@
+//! Text analysis: how passages and queries become search terms.
+//!
+//! The pipeline, in order, the same for indexing and for queries:
+//!
+//! 1. [`normalize`]: Unicode NFKC (full-width letters, digits, punctuation and
+//!    the ideographic space fold to ASCII), then lowercase. Lossless for
+//!    highlighting: every character keeps a map back to its original bytes.
+//! 2. [`tokenizer::runs`]: split into Han runs and letter/digit runs; drop
+//!    punctuation, whitespace and emoji.
+//! 3. Han runs are cut by jieba in search mode ([`segment`]); letter/digit runs
+//!    stay whole.
+//! 4. [`stopwords`] are dropped from the words (not from the character grams,
+//!    which must keep exact positions for phrases).
+//!
+//! Two tantivy tokenizers come out of it, registered on every index created or
+//! opened by [`register_tokenizers`]: [`WORDS`] and [`CHARS`].
+
+pub mod normalize;
+pub mod segment;
+pub mod stopwords;
+pub mod tokenizer;
+
+use std::sync::Arc;
+
+pub use normalize::Normalized;
+pub use segment::Segmenter;
+pub use tokenizer::{CharTokenizer, WordTokenizer, char_tokens, word_tokens};
+
+use tokenizer::{RunKind, runs};
+
+/// Name of the words tokenizer in the tantivy index.
+pub const WORDS: &str = "zh_words";
+/// Name of the characters tokenizer in the tantivy index.
+pub const CHARS: &str = "zh_chars";
+
+/// Bumped whenever analysis changes what terms a text produces, so an index
+/// built by an older analyzer is detected and rebuilt instead of answering wrongly.
+pub const ANALYZER_VERSION: u32 = 1;
+
+/// Registers the zhsearch tokenizers on `index` (needed on every open: tantivy
+/// only knows its built-in tokenizers by itself).
+pub fn register_tokenizers(index: &tantivy::Index, segmenter: &Arc<Segmenter>) {
+    let tokenizers = index.tokenizers();
+    tokenizers.register(WORDS, WordTokenizer::new(Arc::clone(segmenter)));
+    tokenizers.register(CHARS, CharTokenizer);
+}
+
+/// What a piece of query text contributes to a search.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueryTerms {
+    /// The normalized query text.
+    pub normalized: String,
+    /// Distinct words for the word fields, in query order.
+    pub words: Vec<String>,
+    /// Stop words that were dropped from `words`.
+    pub stopped: Vec<String>,
+    /// Distinct character grams for the chars field: bigrams of each stretch of
+    /// Han text between stop words (a lone character stays a unigram), and
+    /// letter/digit runs whole.
+    pub grams: Vec<String>,
+}
+
+impl QueryTerms {
+    /// Whether nothing searchable is left.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty() && self.grams.is_empty()
+    }
+}
+
+/// Analyzes free query text into word and character terms.
+///
+/// Stop words are dropped unless the query consists of nothing else (`如何`
+/// alone still searches for `如何`).
+pub fn analyze_query(segmenter: &Segmenter, text: &str) -> QueryTerms {
+    let terms = analyze_query_with(segmenter, text, true);
+    if terms.words.is_empty() && !terms.stopped.is_empty() {
+        return analyze_query_with(segmenter, text, false);
+    }
+    terms
+}
+
+fn analyze_query_with(segmenter: &Segmenter, text: &str, drop_stop_words: bool) -> QueryTerms {
+    let normalized = Normalized::new(text);
+    let text = normalized.as_str();
+    let mut terms = QueryTerms {
+        normalized: text.to_string(),
+        ..QueryTerms::default()
+    };
+    let is_stop = |w: &str| drop_stop_words && stopwords::is_stop_word(w);
+    for run in runs(text) {
+        let run_text = &text[run.bytes.clone()];
+        match run.kind {
+            RunKind::Alnum => {
+                if is_stop(run_text) {
+                    push_distinct(&mut terms.stopped, run_text);
+                } else {
+                    push_distinct(&mut terms.words, run_text);
+                    push_distinct(&mut terms.grams, run_text);
+                }
+            }
+            RunKind::Han => {
+                for word in segmenter.search_words(run_text) {
+                    if is_stop(word.text) {
+                        push_distinct(&mut terms.stopped, word.text);
+                    } else {
+                        push_distinct(&mut terms.words, word.text);
+                    }
+                }
+                // Grams over the stretches between stop words, so `要带哪些材料`
+                // asks for `材料`, not for `带哪` or `些材`.
+                let mut stretch = String::new();
+                for word in segmenter.exact_words(run_text) {
+                    if is_stop(word.text) {
+                        push_grams(&mut terms.grams, &stretch);
+                        stretch.clear();
+                    } else {
+                        stretch.push_str(word.text);
+                    }
+                }
+                push_grams(&mut terms.grams, &stretch);
+            }
+        }
+    }
+    terms
+}
+
+/// Character grams of a Han stretch: its bigrams, or the character itself when alone.
+fn push_grams(grams: &mut Vec<String>, stretch: &str) {
+    let chars: Vec<char> = stretch.chars().collect();
+    match chars.len() {
+        0 => {}
+        1 => push_distinct(grams, stretch),
+        _ => {
+            for pair in chars.windows(2) {
+                push_distinct(grams, &pair.iter().collect::<String>());
+            }
+        }
+    }
+}
+
+/// Terms of an exact phrase for the chars field, with their character
+/// offsets relative to the first: consecutive Han bigrams (or one unigram),
+/// letter/digit runs whole. `None` when the phrase has nothing searchable.
+pub fn phrase_grams(text: &str) -> Option<Vec<(usize, String)>> {
+    let normalized = Normalized::new(text);
+    let text = normalized.as_str();
+    let mut grams = Vec::new();
+    for run in runs(text) {
+        let run_text = &text[run.bytes.clone()];
+        match run.kind {
+            RunKind::Alnum => grams.push((run.char_start, run_text.to_string())),
+            RunKind::Han => {
+                let chars: Vec<char> = run_text.chars().collect();
+                if chars.len() == 1 {
+                    grams.push((run.char_start, run_text.to_string()));
+                }
+                for (i, pair) in chars.windows(2).enumerate() {
+                    grams.push((run.char_start + i, pair.iter().collect()));
+                }
+            }
+        }
+    }
+    let first = grams.first()?.0;
+    Some(grams.into_iter().map(|(at, g)| (at - first, g)).collect())
+}
+
+fn push_distinct(list: &mut Vec<String>, item: &str) {
+    if !list.iter().any(|x| x == item) {
+        list.push(item.to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::LazyLock;
+
+    static SEGMENTER: LazyLock<Segmenter> = LazyLock::new(Segmenter::with_default_dictionary);
+
+    #[test]
+    fn question_phrasing_leaves_the_content_words() {
+        let terms = analyze_query(&SEGMENTER, "线下注销要带哪些材料");
+        assert_eq!(terms.words, ["线下", "注销", "带", "材料"]);
+        assert!(terms.stopped.contains(&"哪些".to_string()));
+        assert!(
+            !terms.grams.iter().any(|g| g == "带哪" || g == "些材"),
+            "{:?}",
+            terms.grams
+        );
+        assert!(terms.grams.contains(&"材料".to_string()));
+    }
+
+    #[test]
+    fn stop_word_only_query_still_searches() {
+        let terms = analyze_query(&SEGMENTER, "如何");
+        assert_eq!(terms.words, ["如何"]);
+    }
+
+    #[test]
+    fn single_character_query_is_a_unigram() {
+        let terms = analyze_query(&SEGMENTER, "卡");
+        assert_eq!(terms.grams, ["卡"]);
+    }
+
+    #[test]
+    fn symbols_only_query_is_empty() {
+        assert!(analyze_query(&SEGMENTER, "？？？ ！").is_empty());
+        assert!(analyze_query(&SEGMENTER, "").is_empty());
+    }
+
+    #[test]
+    fn phrase_grams_keep_relative_positions() {
+        let grams = phrase_grams("“在线注销”").unwrap();
+        assert_eq!(
+            grams,
+            [(0, "在线".into()), (1, "线注".into()), (2, "注销".into())]
+        );
+        let grams = phrase_grams("eSIM卡").unwrap();
+        assert_eq!(grams, [(0, "esim".into()), (4, "卡".into())]);
+        assert_eq!(phrase_grams("？"), None);
+    }
+}
