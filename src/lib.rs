@@ -1,2 +1,22 @@
+//! zhsearch: local full-text passage search for Chinese documents.
+//!
+//! The pipeline: [`corpus`] walks a folder and reads each Markdown or text
+//! article into passages; [`analysis`] normalizes text and segments it with
+//! jieba into words and character grams; [`index`] stores one tantivy document
+//! per passage; [`search`] turns a question into a ranked list of passages with
+//! highlighted snippets; [`output`] prints them as text or JSON.
+//!
+//! ```
+//! use zhsearch::corpus::parse_article;
+//! let article = parse_article("a.md", "a", "# 注销指南\n\n可以在线注销eSIM卡，也可以去营业厅办理销户手续。\n");
+//! assert_eq!(article.title, "注销指南");
+//! assert!(article.passages[0].text.contains("在线注销"));
+//! ```
+
 pub mod analysis;
+pub mod cli;
+pub mod commands;
 pub mod corpus;
+pub mod index;
+pub mod output;
+pub mod search;

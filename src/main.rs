@@ -1,1 +1,27 @@
-fn main() {}
+//! The `zhsearch` binary: parse flags, run the command, report errors.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use zhsearch::cli::Cli;
+use zhsearch::commands::{self, Exit};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match commands::run(cli) {
+        Ok(exit) => exit.into(),
+        Err(err) if is_broken_pipe(&err) => Exit::Success.into(),
+        Err(err) => {
+            eprintln!("zhsearch: {err:#}");
+            commands::exit_for(&err).into()
+        }
+    }
+}
+
+/// `zhsearch search … | head` closes the pipe early; that is not an error.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

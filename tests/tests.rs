@@ -1,1 +1,14 @@
+//! Integration tests: the real `zhsearch` binary on the seed corpus and on
+//! small fixture articles written by each test.
 
+// Shared harness: temp folders, running the binary, JSON wire types.
+mod util;
+
+// The index command: summary, skipped files, errors.
+mod index;
+// Ranking and matching on the seed corpus.
+mod relevance;
+// Query syntax, odd queries and exit codes.
+mod query;
+// Output formats: text, colour, JSON, batch.
+mod output;

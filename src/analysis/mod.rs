@@ -18,12 +18,14 @@
 pub mod normalize;
 pub mod segment;
 pub mod stopwords;
+pub mod synonyms;
 pub mod tokenizer;
 
 use std::sync::Arc;
 
 pub use normalize::Normalized;
 pub use segment::Segmenter;
+pub use synonyms::Synonyms;
 pub use tokenizer::{CharTokenizer, WordTokenizer, char_tokens, word_tokens};
 
 use tokenizer::{RunKind, runs};
@@ -58,6 +60,9 @@ pub struct QueryTerms {
     /// Han text between stop words (a lone character stays a unigram), and
     /// letter/digit runs whole.
     pub grams: Vec<String>,
+    /// Content words in query order without overlaps (jieba's exact mode),
+    /// for proximity: adjacent pairs should stand close together in a passage.
+    pub sequence: Vec<String>,
 }
 
 impl QueryTerms {
@@ -96,6 +101,7 @@ fn analyze_query_with(segmenter: &Segmenter, text: &str, drop_stop_words: bool) 
                 } else {
                     push_distinct(&mut terms.words, run_text);
                     push_distinct(&mut terms.grams, run_text);
+                    terms.sequence.push(run_text.to_string());
                 }
             }
             RunKind::Han => {
@@ -115,6 +121,7 @@ fn analyze_query_with(segmenter: &Segmenter, text: &str, drop_stop_words: bool) 
                         stretch.clear();
                     } else {
                         stretch.push_str(word.text);
+                        terms.sequence.push(word.text.to_string());
                     }
                 }
                 push_grams(&mut terms.grams, &stretch);
@@ -122,6 +129,13 @@ fn analyze_query_with(segmenter: &Segmenter, text: &str, drop_stop_words: bool) 
         }
     }
     terms
+}
+
+/// Content words of `text` in jieba's exact mode (no overlapping sub-words),
+/// stop words dropped: how a synonym entry such as `营业厅` or `NTT docomo`
+/// is looked for.
+pub fn exact_terms(segmenter: &Segmenter, text: &str) -> Vec<String> {
+    analyze_query_with(segmenter, text, true).sequence
 }
 
 /// Character grams of a Han stretch: its bigrams, or the character itself when alone.

@@ -5,8 +5,10 @@
 //! place it came from.
 
 mod markdown;
+mod walk;
 
 pub use markdown::parse_article;
+pub use walk::{ARTICLE_EXTENSIONS, Skipped, SourceFile, read_article, walk};
 
 /// One file of the corpus, read into passages.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,108 @@
+//! Synonym groups: different words people use for the same thing.
+//!
+//! A user who types `销户` means what an article calls `注销`; `营业厅` and
+//! `线下` name the same way of cancelling. Groups are applied at query time
+//! only (the index does not change when a group is added), and expansions
+//! weigh less than the words the user typed.
+//!
+//! Format: one group per line, words separated by whitespace, `,`, `，` or
+//! `、`; `#` starts a comment line. Words are normalized like all text
+//! (full-width folded, lowercase).
+
+use std::collections::HashMap;
+
+use super::Normalized;
+
+/// The groups shipped with zhsearch for the guide-article domain.
+pub const BUILTIN: &str = include_str!("../../data/synonyms.txt");
+
+/// A set of synonym groups, looked up by word.
+#[derive(Debug, Clone, Default)]
+pub struct Synonyms {
+    groups: Vec<Vec<String>>,
+    by_word: HashMap<String, Vec<usize>>,
+}
+
+impl Synonyms {
+    /// The built-in groups.
+    pub fn builtin() -> Self {
+        let mut synonyms = Synonyms::default();
+        synonyms.add_groups(BUILTIN);
+        synonyms
+    }
+
+    /// Adds the groups in `text` (the file format above).
+    pub fn add_groups(&mut self, text: &str) {
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let words: Vec<String> = line
+                .split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | '、'))
+                .map(|w| Normalized::new(w).as_str().trim().to_string())
+                .filter(|w| !w.is_empty())
+                .collect();
+            if words.len() < 2 {
+                continue;
+            }
+            let id = self.groups.len();
+            for word in &words {
+                let ids = self.by_word.entry(word.clone()).or_default();
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+            self.groups.push(words);
+        }
+    }
+
+    /// Number of groups.
+    pub fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// The other words of every group `word` (normalized) belongs to.
+    pub fn expand(&self, word: &str) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for &id in self.by_word.get(word).into_iter().flatten() {
+            for other in &self.groups[id] {
+                if other != word && !out.contains(&other.as_str()) {
+                    out.push(other);
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_groups_cover_the_domain() {
+        let s = Synonyms::builtin();
+        assert!(s.expand("销户").contains(&"注销"));
+        assert!(s.expand("注销").contains(&"销号"));
+        assert!(s.expand("营业厅").contains(&"线下"));
+        assert!(s.expand("网上").contains(&"在线"));
+        assert!(s.expand("软银").contains(&"softbank"));
+        assert!(s.expand("au").contains(&"kddi"));
+        assert!(s.expand("手机卡").contains(&"流量卡"));
+        assert!(s.expand("sim卡").contains(&"电话卡"));
+    }
+
+    #[test]
+    fn parsing_normalizes_and_accepts_separators() {
+        let mut s = Synonyms::default();
+        s.add_groups("# comment\nＡＢＣ，甲、乙 丙\n\nsolo\n");
+        assert_eq!(s.len(), 1);
+        assert_eq!(s.expand("abc"), ["甲", "乙", "丙"]);
+        assert!(s.expand("solo").is_empty());
+    }
+}

@@ -1,0 +1,122 @@
+//! Command-line flags (clap). This layer only extracts values; the commands
+//! in [`crate::commands`] do the work.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Search Chinese documents: index a folder of Markdown or text articles and
+/// get the most relevant passages for a question, best first.
+#[derive(Debug, Parser)]
+#[command(name = "zhsearch", version, about, long_about = None)]
+#[command(
+    after_long_help = "Exit codes: 0 the command ran (a search with no hits included), \
+1 a runtime error (missing corpus, unreadable index, I/O), 2 a usage error (bad flags, a query \
+with no searchable words)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build the index of a corpus folder.
+    Index(IndexArgs),
+    /// Search the index for passages.
+    Search(SearchArgs),
+}
+
+/// Where the articles and the index live.
+#[derive(Debug, Args)]
+pub struct Locations {
+    /// Folder of articles (.md, .markdown, .txt), walked recursively.
+    #[arg(long, value_name = "DIR", default_value = "corpus")]
+    pub corpus: PathBuf,
+    /// Folder of the index.
+    #[arg(long, value_name = "DIR", default_value = "index")]
+    pub index: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    #[command(flatten)]
+    pub locations: Locations,
+    /// Rebuild the index from scratch.
+    #[arg(long)]
+    pub rebuild: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    #[command(flatten)]
+    pub locations: Locations,
+    /// Most passages to show.
+    #[arg(short = 'n', long, value_name = "N", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub limit: u32,
+    /// Print one JSON object instead of text (format in the README).
+    #[arg(long)]
+    pub json: bool,
+    /// Read one query per line from FILE (`-` for stdin) and print one JSON
+    /// object per line, in the same order.
+    #[arg(long, value_name = "FILE", conflicts_with = "query")]
+    pub batch: Option<PathBuf>,
+    /// Snippet length in characters.
+    #[arg(long, value_name = "CHARS", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(10..=5_000))]
+    pub snippet_chars: u32,
+    /// When to colour the output; `auto` colours a terminal unless NO_COLOR is set.
+    #[arg(long, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorWhen,
+    /// The query: words, a question, "exact phrases", -excluded words.
+    ///
+    /// Quote the query as one argument (`"注销 -营业厅"`), or put `--` before
+    /// words that start with `-`.
+    #[arg(value_name = "QUERY", required_unless_present = "batch")]
+    pub query: Vec<String>,
+}
+
+/// When to use colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// Colour when writing to a terminal and NO_COLOR is not set.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_configuration_is_valid() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn query_words_join_and_limit_parses() {
+        let cli =
+            Cli::try_parse_from(["zhsearch", "search", "-n", "3", "eSIM", "在线销户"]).unwrap();
+        let Command::Search(args) = cli.command else {
+            panic!("not search")
+        };
+        assert_eq!(args.limit, 3);
+        assert_eq!(args.query, ["eSIM", "在线销户"]);
+    }
+
+    #[test]
+    fn zero_limit_is_a_usage_error() {
+        assert!(Cli::try_parse_from(["zhsearch", "search", "-n", "0", "x"]).is_err());
+    }
+
+    #[test]
+    fn query_or_batch_is_required() {
+        assert!(Cli::try_parse_from(["zhsearch", "search"]).is_err());
+        assert!(Cli::try_parse_from(["zhsearch", "search", "--batch", "-"]).is_ok());
+    }
+}

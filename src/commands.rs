@@ -1,0 +1,159 @@
+//! The subcommands: one function each, with typed arguments.
+
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+
+use crate::analysis::{Segmenter, Synonyms};
+use crate::cli::{Cli, ColorWhen, Command, IndexArgs, SearchArgs};
+use crate::index::{self, BuildReport, OpenError};
+use crate::output::{json::JsonResults, terminal};
+use crate::search::{Engine, QueryError, SearchOptions};
+
+/// Process exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// The command ran (a search with no hits included).
+    Success = 0,
+    /// A runtime error: missing corpus, unreadable index, I/O.
+    Failure = 1,
+    /// A usage error: bad flags, a query with no searchable words.
+    Usage = 2,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        ExitCode::from(exit as u8)
+    }
+}
+
+/// The exit code for an error: usage errors are 2, everything else 1.
+pub fn exit_for(err: &anyhow::Error) -> Exit {
+    if err.chain().any(|e| e.is::<QueryError>()) {
+        Exit::Usage
+    } else {
+        Exit::Failure
+    }
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<Exit> {
+    match cli.command {
+        Command::Index(args) => run_index(&args),
+        Command::Search(args) => run_search(&args),
+    }
+}
+
+fn run_index(args: &IndexArgs) -> Result<Exit> {
+    let segmenter = Arc::new(Segmenter::with_default_dictionary());
+    let report = index::build(&args.locations.corpus, &args.locations.index, &segmenter)?;
+    print_report(&report, &args.locations.index, &mut io::stdout().lock())?;
+    Ok(Exit::Success)
+}
+
+/// Warns about skipped files on stderr and prints the summary line.
+fn print_report(report: &BuildReport, index_dir: &Path, out: &mut impl Write) -> io::Result<()> {
+    for skipped in &report.skipped {
+        eprintln!("zhsearch: skipped {}: {}", skipped.rel_path, skipped.reason);
+    }
+    writeln!(
+        out,
+        "Indexed {} articles, {} passages ({} skipped) in {:.2} s into '{}'.",
+        report.articles,
+        report.passages,
+        report.skipped.len(),
+        report.elapsed.as_secs_f64(),
+        index_dir.display()
+    )
+}
+
+fn run_search(args: &SearchArgs) -> Result<Exit> {
+    let segmenter = Arc::new(Segmenter::with_default_dictionary());
+    let locations = &args.locations;
+    let opened = match index::open(&locations.index, &segmenter) {
+        Err(OpenError::Missing(_)) => {
+            eprintln!(
+                "zhsearch: no index at '{}' yet; building it from '{}' first.",
+                locations.index.display(),
+                locations.corpus.display()
+            );
+            let report = index::build(&locations.corpus, &locations.index, &segmenter)?;
+            print_report(&report, &locations.index, &mut io::stderr().lock())?;
+            index::open(&locations.index, &segmenter)?
+        }
+        other => other?,
+    };
+    let engine = Engine::new(opened, segmenter, Synonyms::builtin())?;
+    let options = SearchOptions {
+        limit: args.limit as usize,
+        snippet_chars: args.snippet_chars as usize,
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    if let Some(batch) = &args.batch {
+        run_batch(&engine, batch, options, &mut out)?;
+        out.flush()?;
+        return Ok(Exit::Success);
+    }
+    let query = args.query.join(" ");
+    let results = engine.search(&query, options)?;
+    if !results.ignored.is_empty() {
+        eprintln!(
+            "zhsearch: the query is long; {} words past the first {} were ignored.",
+            results.ignored.len(),
+            crate::search::query::MAX_WORDS
+        );
+    }
+    if args.json {
+        serde_json::to_writer(&mut out, &JsonResults::from_results(&results))?;
+        writeln!(out)?;
+    } else {
+        terminal::write_results(&mut out, &results, use_color(args.color))?;
+    }
+    out.flush()?;
+    Ok(Exit::Success)
+}
+
+/// One JSON line per query line; a query that cannot run gets an `error` field
+/// so output lines stay aligned with input lines.
+fn run_batch(
+    engine: &Engine,
+    source: &Path,
+    options: SearchOptions,
+    out: &mut impl Write,
+) -> Result<()> {
+    let reader: Box<dyn BufRead> = if source == Path::new("-") {
+        Box::new(io::stdin().lock())
+    } else {
+        let file = std::fs::File::open(source)
+            .with_context(|| format!("cannot open query file '{}'", source.display()))?;
+        Box::new(io::BufReader::new(file))
+    };
+    for line in reader.lines() {
+        let line =
+            line.with_context(|| format!("cannot read queries from '{}'", source.display()))?;
+        let query = line.trim();
+        match engine.search(query, options) {
+            Ok(results) => serde_json::to_writer(&mut *out, &JsonResults::from_results(&results))?,
+            Err(err) if err.is::<QueryError>() => {
+                serde_json::to_writer(&mut *out, &JsonResults::from_error(query, err.to_string()))?
+            }
+            Err(err) => return Err(err),
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+fn use_color(when: ColorWhen) -> bool {
+    match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! Finding and reading the article files of a corpus folder.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use super::{Article, parse_article};
+
+/// File extensions read as articles (plain text is Markdown too).
+pub const ARTICLE_EXTENSIONS: &[&str] = &["md", "markdown", "txt"];
+
+/// An article file found in the corpus.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// Where to read it.
+    pub full_path: PathBuf,
+    /// Path relative to the corpus folder with `/` separators: the document id.
+    pub rel_path: String,
+}
+
+/// A file that was not indexed, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub rel_path: String,
+    pub reason: String,
+}
+
+/// Lists the article files under `root`, sorted by relative path.
+///
+/// Hidden entries (`.git`, editor files) and `exclude` (the index folder, when it
+/// lives inside the corpus) are not walked; symlinked folders are followed
+/// once, so a symlink loop cannot hang the walk. Entries that cannot be listed
+/// are reported as skipped rather than ending the walk.
+pub fn walk(root: &Path, exclude: Option<&Path>) -> Result<(Vec<SourceFile>, Vec<Skipped>)> {
+    let meta = fs::metadata(root)
+        .with_context(|| format!("cannot open corpus folder '{}'", root.display()))?;
+    if !meta.is_dir() {
+        bail!("corpus '{}' is not a folder", root.display());
+    }
+    let exclude = exclude.and_then(|p| fs::canonicalize(p).ok());
+    let mut files = Vec::new();
+    let mut skipped = Vec::new();
+    let mut seen_dirs = HashSet::new();
+    let mut stack = vec![(root.to_path_buf(), String::new())];
+    while let Some((dir, rel_dir)) = stack.pop() {
+        let canonical = fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
+        if exclude.as_ref() == Some(&canonical) || !seen_dirs.insert(canonical) {
+            continue;
+        }
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(err) if rel_dir.is_empty() => {
+                return Err(err)
+                    .with_context(|| format!("cannot read corpus folder '{}'", root.display()));
+            }
+            Err(err) => {
+                skipped.push(Skipped {
+                    rel_path: rel_dir,
+                    reason: format!("cannot list folder: {err}"),
+                });
+                continue;
+            }
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            let rel_path = if rel_dir.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel_dir}/{name}")
+            };
+            let full_path = entry.path();
+            // Follow symlinks: a linked file or folder is part of the corpus.
+            let Ok(meta) = fs::metadata(&full_path) else {
+                skipped.push(Skipped {
+                    rel_path,
+                    reason: "broken symbolic link".into(),
+                });
+                continue;
+            };
+            if meta.is_dir() {
+                stack.push((full_path, rel_path));
+            } else if meta.is_file() && has_article_extension(&full_path) {
+                files.push(SourceFile {
+                    full_path,
+                    rel_path,
+                });
+            }
+        }
+    }
+    files.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
+    Ok((files, skipped))
+}
+
+fn has_article_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| ARTICLE_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
+/// Reads and parses one article; `Err` holds a one-line reason to skip it.
+pub fn read_article(file: &SourceFile) -> Result<Article, String> {
+    let bytes = fs::read(&file.full_path).map_err(|e| format!("cannot read: {e}"))?;
+    let text = decode(&bytes)?;
+    if text.trim().is_empty() {
+        return Err("empty file".into());
+    }
+    let stem = Path::new(&file.rel_path)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(parse_article(&file.rel_path, &stem, &text))
+}
+
+/// Text of an article file: UTF-8, with or without a byte-order mark.
+fn decode(bytes: &[u8]) -> Result<String, String> {
+    if bytes.iter().take(8192).any(|&b| b == 0) {
+        return Err("binary file (contains NUL bytes)".into());
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    String::from_utf8(bytes.to_vec()).map_err(|e| {
+        format!(
+            "not valid UTF-8 (byte {}): save it as UTF-8",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}

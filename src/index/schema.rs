@@ -1,0 +1,68 @@
+//! The index schema: one tantivy document per passage.
+
+use tantivy::schema::{
+    Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+
+use crate::analysis;
+
+/// Bumped whenever the fields change, so an index from an older zhsearch is
+/// detected and rebuilt rather than read wrongly.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Named handles of every field, so no code looks a field up by string twice.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    /// The article's path relative to the corpus: the document id, untokenized
+    /// so an article's passages can be deleted by path.
+    pub path: Field,
+    /// 1-based line where the passage starts.
+    pub line: Field,
+    /// The article title (words).
+    pub title: Field,
+    /// The heading breadcrumb (words).
+    pub heading: Field,
+    /// The passage text (words).
+    pub text: Field,
+    /// The passage text again as Han unigrams and bigrams (not stored).
+    pub chars: Field,
+}
+
+impl Fields {
+    /// The schema and its field handles.
+    pub fn build_schema() -> (Schema, Fields) {
+        let mut builder = Schema::builder();
+        let words = TextOptions::default().set_stored().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(analysis::WORDS)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        let chars = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(analysis::CHARS)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        let fields = Fields {
+            path: builder.add_text_field("path", STRING | STORED),
+            line: builder.add_u64_field("line", STORED | INDEXED),
+            title: builder.add_text_field("title", words.clone()),
+            heading: builder.add_text_field("heading", words.clone()),
+            text: builder.add_text_field("text", words),
+            chars: builder.add_text_field("chars", chars),
+        };
+        (builder.build(), fields)
+    }
+
+    /// Handles of an opened index's schema; fails when a field is missing
+    /// (an index written by another version).
+    pub fn from_schema(schema: &Schema) -> tantivy::Result<Fields> {
+        Ok(Fields {
+            path: schema.get_field("path")?,
+            line: schema.get_field("line")?,
+            title: schema.get_field("title")?,
+            heading: schema.get_field("heading")?,
+            text: schema.get_field("text")?,
+            chars: schema.get_field("chars")?,
+        })
+    }
+}

@@ -1,0 +1,108 @@
+//! The JSON wire format of `zhsearch search --json` and `--batch`.
+//!
+//! ## Wire format
+//!
+//! One object per query (`--json` prints one; `--batch` prints one per input
+//! line, as JSON Lines, in input order):
+//!
+//! ```json
+//! {
+//!   "query": "eSIM 在线销户",
+//!   "total": 12,
+//!   "hits": [
+//!     {
+//!       "rank": 1,
+//!       "score": 14.2,
+//!       "path": "003_ff423b3c6d56b74a.txt",
+//!       "line": 11,
+//!       "title": "日本流量卡是否支持在线销户？深度解读",
+//!       "heading": "在线销户的概念",
+//!       "text": "whole passage …",
+//!       "snippet": "…<mark>在线销户</mark>是指…"
+//!     }
+//!   ]
+//! }
+//! ```
+//!
+//! `total` counts every matching passage; `hits` holds at most `--limit`.
+//! `snippet` is HTML: `&`, `<` and `>` of the passage are escaped and matches
+//! are wrapped in `<mark>`…`</mark>`; `…` marks where the passage was cut.
+//! `text`, `title` and `heading` are plain text. In `--batch` output a query
+//! that cannot run has `"error": "<reason>"`, `total` 0 and no hits.
+
+use serde::Serialize;
+
+use crate::search::{Hit, SearchResults};
+
+/// The answer to one query.
+#[derive(Debug, Serialize)]
+pub struct JsonResults<'a> {
+    pub query: &'a str,
+    pub total: usize,
+    pub hits: Vec<JsonHit<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// One ranked passage.
+#[derive(Debug, Serialize)]
+pub struct JsonHit<'a> {
+    pub rank: usize,
+    pub score: f32,
+    pub path: &'a str,
+    pub line: u64,
+    pub title: &'a str,
+    pub heading: &'a str,
+    pub text: &'a str,
+    pub snippet: String,
+}
+
+impl<'a> JsonResults<'a> {
+    pub fn from_results(results: &'a SearchResults) -> Self {
+        JsonResults {
+            query: &results.query,
+            total: results.total,
+            hits: results.hits.iter().map(JsonHit::from_hit).collect(),
+            error: None,
+        }
+    }
+
+    /// The object for a query that could not run.
+    pub fn from_error(query: &'a str, error: String) -> Self {
+        JsonResults {
+            query,
+            total: 0,
+            hits: Vec::new(),
+            error: Some(error),
+        }
+    }
+}
+
+impl<'a> JsonHit<'a> {
+    fn from_hit(hit: &'a Hit) -> Self {
+        JsonHit {
+            rank: hit.rank,
+            score: hit.score,
+            path: &hit.path,
+            line: hit.line,
+            title: &hit.title,
+            heading: &hit.heading,
+            text: &hit.text,
+            snippet: hit.snippet.render("<mark>", "</mark>", escape_html),
+        }
+    }
+}
+
+/// Escapes the characters that are markup in HTML text.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

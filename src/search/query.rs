@@ -1,0 +1,328 @@
+//! From what the user typed to a tantivy query.
+//!
+//! Users type questions, not syntax. The only syntax is `"exact phrase"`
+//! (ASCII or Chinese quotes) and `-word` to exclude passages containing a word;
+//! every other character is text (`title:`, `AND`, `eSIM^2`, a stray `"` or
+//! `+-` never cause an error). The query is built from analyzed terms, never by
+//! tantivy's QueryParser, which reads unspaced Chinese as one zero-slop phrase.
+
+use tantivy::Term;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+
+use crate::analysis::{self, QueryTerms, Segmenter, Synonyms};
+use crate::index::Fields;
+
+/// Most distinct words a query uses; the rest of a very long query is ignored
+/// (and reported) so a pasted page cannot make one search take seconds.
+pub const MAX_WORDS: usize = 64;
+
+/// Relative weight of a word matched in each field: a heading names what its
+/// passages are about; the title names the whole article.
+pub const HEADING_BOOST: f32 = 1.6;
+pub const TITLE_BOOST: f32 = 0.7;
+pub const TEXT_BOOST: f32 = 1.0;
+/// Weight of character grams, the fallback that finds single characters and
+/// partial words.
+pub const CHARS_BOOST: f32 = 0.35;
+/// Weight of two adjacent query words found close together in the text.
+pub const PROXIMITY_BOOST: f32 = 0.6;
+/// Weight of a synonym relative to the word the user typed.
+pub const SYNONYM_BOOST: f32 = 0.5;
+/// Most synonyms one query word expands to.
+pub const MAX_EXPANSIONS: usize = 8;
+/// How far apart (in characters) adjacent query words may stand to count as close.
+pub const PROXIMITY_SLOP: u32 = 6;
+
+/// The user's query split into its parts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParsedQuery {
+    /// Free text: everything that is not a phrase or an exclusion.
+    pub text: String,
+    /// Quoted phrases that every hit must contain.
+    pub phrases: Vec<String>,
+    /// Words after `-` that no hit may contain.
+    pub excluded: Vec<String>,
+}
+
+impl ParsedQuery {
+    /// Splits raw query text into free text, `"phrases"` and `-exclusions`.
+    pub fn parse(raw: &str) -> ParsedQuery {
+        let mut parsed = ParsedQuery::default();
+        let mut rest = raw;
+        while let Some(c) = rest.chars().next() {
+            if let Some(close) = closing_quote(c) {
+                let body = &rest[c.len_utf8()..];
+                if let Some(end) = body.find(close) {
+                    parsed.phrases.push(body[..end].to_string());
+                    parsed.text.push(' ');
+                    rest = &body[end + close.len_utf8()..];
+                    continue;
+                }
+                // An unbalanced quote is just punctuation.
+                parsed.text.push(' ');
+                rest = body;
+                continue;
+            }
+            let at_word_start =
+                parsed.text.is_empty() || parsed.text.ends_with(char::is_whitespace);
+            if c == '-' && at_word_start {
+                let body = &rest[1..];
+                let end = body.find(char::is_whitespace).unwrap_or(body.len());
+                let word = &body[..end];
+                if !word.is_empty() && !word.starts_with('-') {
+                    parsed.excluded.push(word.to_string());
+                    parsed.text.push(' ');
+                    rest = &body[end..];
+                    continue;
+                }
+            }
+            parsed.text.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+        parsed
+    }
+}
+
+fn closing_quote(open: char) -> Option<char> {
+    match open {
+        '"' => Some('"'),
+        '“' => Some('”'),
+        '「' => Some('」'),
+        '『' => Some('』'),
+        _ => None,
+    }
+}
+
+/// A query ready to run, with what it was built from (for highlighting and explaining).
+pub struct BuiltQuery {
+    pub query: Box<dyn Query>,
+    /// Terms of the free text and the phrases together.
+    pub terms: QueryTerms,
+    /// Normalized phrases, for highlighting.
+    pub phrases: Vec<String>,
+    /// Words of the query that were not used (past [`MAX_WORDS`]).
+    pub ignored: Vec<String>,
+    /// Synonym expansions: (query word, the synonyms it also searched for).
+    pub expansions: Vec<(String, Vec<String>)>,
+}
+
+/// Why a query cannot run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryError {
+    /// Nothing searchable: only punctuation, only exclusions, or empty.
+    NoSearchableWords,
+}
+
+impl std::fmt::Display for QueryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            QueryError::NoSearchableWords => f.write_str(
+                "the query has no searchable words: type Chinese or Latin words, e.g. `eSIM 在线销户`",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for QueryError {}
+
+/// Builds the tantivy query for `parsed`.
+///
+/// Each word is a disjunction over title, heading and text (best field wins,
+/// others add a little); words add up, so passages matching more of the query
+/// rank above those repeating one word. Character grams add a low-weighted
+/// fallback, adjacent words found close together add a proximity bonus,
+/// phrases must match as exact substrings and exclusions must not.
+pub fn build(
+    parsed: &ParsedQuery,
+    segmenter: &Segmenter,
+    synonyms: &Synonyms,
+    fields: &Fields,
+) -> Result<BuiltQuery, QueryError> {
+    let mut all_text = parsed.text.clone();
+    for phrase in &parsed.phrases {
+        all_text.push(' ');
+        all_text.push_str(phrase);
+    }
+    let mut terms = analysis::analyze_query(segmenter, &all_text);
+    let ignored = if terms.words.len() > MAX_WORDS {
+        terms.words.split_off(MAX_WORDS)
+    } else {
+        Vec::new()
+    };
+    terms.grams.truncate(MAX_WORDS * 2);
+    terms.sequence.truncate(MAX_WORDS);
+
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut expansions = Vec::new();
+    for word in &terms.words {
+        let synonyms: Vec<String> = synonyms
+            .expand(word)
+            .into_iter()
+            .filter(|s| !terms.words.iter().any(|w| w == s))
+            .take(MAX_EXPANSIONS)
+            .map(str::to_string)
+            .collect();
+        if synonyms.is_empty() {
+            clauses.push((Occur::Should, word_query(fields, word)));
+            continue;
+        }
+        // The word or any synonym: the best counts, so a concept counts once
+        // and the user's own word counts most.
+        let mut alternatives = vec![word_query(fields, word)];
+        for synonym in &synonyms {
+            if let Some(query) = synonym_query(segmenter, fields, synonym) {
+                alternatives.push(boosted(query, SYNONYM_BOOST));
+            }
+        }
+        clauses.push((
+            Occur::Should,
+            Box::new(DisjunctionMaxQuery::new(alternatives)),
+        ));
+        expansions.push((word.clone(), synonyms));
+    }
+    for gram in &terms.grams {
+        clauses.push((
+            Occur::Should,
+            boosted(term_query(fields.chars, gram), CHARS_BOOST),
+        ));
+    }
+    for pair in terms.sequence.windows(2) {
+        if pair[0] == pair[1] {
+            continue;
+        }
+        let offset = pair[0].chars().count();
+        let phrase = PhraseQuery::new_with_offset_and_slop(
+            vec![
+                (0, term(fields.text, &pair[0])),
+                (offset, term(fields.text, &pair[1])),
+            ],
+            PROXIMITY_SLOP,
+        );
+        clauses.push((Occur::Should, boosted(Box::new(phrase), PROXIMITY_BOOST)));
+    }
+    let mut phrases = Vec::new();
+    for phrase in &parsed.phrases {
+        if let Some(query) = chars_phrase(fields, phrase) {
+            clauses.push((Occur::Must, query));
+            phrases.push(
+                analysis::Normalized::new(phrase)
+                    .as_str()
+                    .trim()
+                    .to_string(),
+            );
+        }
+    }
+    if !clauses.iter().any(|(occur, _)| *occur != Occur::MustNot) {
+        return Err(QueryError::NoSearchableWords);
+    }
+    for word in &parsed.excluded {
+        if let Some(query) = chars_all(fields, word) {
+            clauses.push((Occur::MustNot, query));
+        }
+    }
+    Ok(BuiltQuery {
+        query: Box::new(BooleanQuery::new(clauses)),
+        terms,
+        phrases,
+        ignored,
+        expansions,
+    })
+}
+
+/// A synonym entry as a query: its one word, or all of its words.
+fn synonym_query(segmenter: &Segmenter, fields: &Fields, synonym: &str) -> Option<Box<dyn Query>> {
+    let words = analysis::exact_terms(segmenter, synonym);
+    match words.len() {
+        0 => None,
+        1 => Some(word_query(fields, &words[0])),
+        _ => Some(Box::new(BooleanQuery::new(
+            words
+                .iter()
+                .map(|w| (Occur::Must, word_query(fields, w)))
+                .collect(),
+        ))),
+    }
+}
+
+/// One word across the word fields: the best field counts, the others add a little.
+fn word_query(fields: &Fields, word: &str) -> Box<dyn Query> {
+    let per_field = vec![
+        boosted(term_query(fields.heading, word), HEADING_BOOST),
+        boosted(term_query(fields.title, word), TITLE_BOOST),
+        boosted(term_query(fields.text, word), TEXT_BOOST),
+    ];
+    Box::new(DisjunctionMaxQuery::with_tie_breaker(per_field, 0.2))
+}
+
+/// An exact-substring match of `text` in the passage text, through the chars field.
+fn chars_phrase(fields: &Fields, text: &str) -> Option<Box<dyn Query>> {
+    let grams = analysis::phrase_grams(text)?;
+    if grams.len() == 1 {
+        return Some(term_query(fields.chars, &grams[0].1));
+    }
+    let terms = grams
+        .into_iter()
+        .map(|(at, gram)| (at, term(fields.chars, &gram)))
+        .collect();
+    Some(Box::new(PhraseQuery::new_with_offset(terms)))
+}
+
+/// Passages whose text holds every character gram of `text` — for exclusion.
+/// (Not a phrase query: tantivy's phrase scorer trips a debug assertion when
+/// used as an exclusion; for short words the two are nearly always the same.)
+fn chars_all(fields: &Fields, text: &str) -> Option<Box<dyn Query>> {
+    let grams = analysis::phrase_grams(text)?;
+    let all = grams
+        .iter()
+        .map(|(_, gram)| (Occur::Must, term_query(fields.chars, gram)))
+        .collect();
+    Some(Box::new(BooleanQuery::new(all)))
+}
+
+fn term(field: Field, text: &str) -> Term {
+    Term::from_field_text(field, text)
+}
+
+fn term_query(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        term(field, text),
+        IndexRecordOption::WithFreqsAndPositions,
+    ))
+}
+
+fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
+    Box::new(BoostQuery::new(query, boost))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(raw: &str) -> ParsedQuery {
+        ParsedQuery::parse(raw)
+    }
+
+    #[test]
+    fn quoted_phrases_and_exclusions_are_recognised() {
+        let q = parse("eSIM \"在线注销\" -线下");
+        assert_eq!(q.phrases, ["在线注销"]);
+        assert_eq!(q.excluded, ["线下"]);
+        assert_eq!(q.text.trim(), "eSIM");
+        let q = parse("“在线注销” 流程");
+        assert_eq!(q.phrases, ["在线注销"]);
+    }
+
+    #[test]
+    fn syntax_characters_are_text() {
+        assert_eq!(parse("\"eSIM").phrases, Vec::<String>::new());
+        assert!(parse("\"eSIM").text.contains("eSIM"));
+        assert_eq!(parse("title:注销").text, "title:注销");
+        assert_eq!(parse("eSIM^2").text, "eSIM^2");
+        assert!(parse("+-").excluded.is_empty());
+        assert!(parse("a-b").excluded.is_empty());
+        assert!(parse("--x").excluded.is_empty());
+    }
+}

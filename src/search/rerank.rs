@@ -1,0 +1,112 @@
+//! Coverage: how much of the query a passage answers.
+//!
+//! BM25 adds up per-word scores, so a passage that repeats one rare query
+//! word can outscore one that matches every word of the question. The top
+//! candidates are therefore re-scored by the share of the query's concepts
+//! they contain: each content word of the query (jieba exact mode) counts as
+//! found when the passage's title, heading or text contains it or one of its
+//! synonyms (a synonym counts a little less).
+
+use crate::analysis::{Normalized, Synonyms};
+
+/// How many top candidates are re-scored.
+pub const RERANK_DEPTH: usize = 50;
+/// How strongly a missing concept lowers the score: score × coverage^EXPONENT.
+pub const COVERAGE_EXPONENT: i32 = 3;
+/// What a concept found only through a synonym counts for.
+pub const SYNONYM_CREDIT: f32 = 0.8;
+
+/// One concept of the query: the word and its synonyms, normalized.
+#[derive(Debug, Clone)]
+pub struct Concept {
+    pub word: String,
+    pub synonyms: Vec<String>,
+}
+
+/// The concepts of a query, from its content words in order (duplicates once).
+pub fn concepts(sequence: &[String], synonyms: &Synonyms) -> Vec<Concept> {
+    let mut out: Vec<Concept> = Vec::new();
+    for word in sequence {
+        if out.iter().any(|c| &c.word == word) {
+            continue;
+        }
+        out.push(Concept {
+            word: word.clone(),
+            synonyms: synonyms
+                .expand(word)
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+        });
+    }
+    out
+}
+
+/// Share of `concepts` found in `haystack` (normalized passage text), 0..=1;
+/// 1 when the query has no concepts.
+pub fn coverage(concepts: &[Concept], haystack: &str) -> f32 {
+    if concepts.is_empty() {
+        return 1.0;
+    }
+    let found: f32 = concepts
+        .iter()
+        .map(|c| {
+            if haystack.contains(c.word.as_str()) {
+                1.0
+            } else if c.synonyms.iter().any(|s| haystack.contains(s.as_str())) {
+                SYNONYM_CREDIT
+            } else {
+                0.0
+            }
+        })
+        .sum();
+    found / concepts.len() as f32
+}
+
+/// The re-scored value of a candidate.
+pub fn rescore(score: f32, concepts: &[Concept], title: &str, heading: &str, text: &str) -> f32 {
+    let haystack = Normalized::new(&format!("{title}\n{heading}\n{text}"));
+    score * coverage(concepts, haystack.as_str()).powi(COVERAGE_EXPONENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(list: &[&str]) -> Vec<String> {
+        list.iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn coverage_counts_words_and_synonyms() {
+        let synonyms = Synonyms::builtin();
+        let concepts = concepts(&words(&["esim", "在线", "销户"]), &synonyms);
+        assert_eq!(coverage(&concepts, "esim卡的在线销户"), 1.0);
+        let partial = coverage(&concepts, "流量卡的在线销户");
+        assert!((partial - 2.0 / 3.0).abs() < 1e-6, "{partial}");
+        let via_synonym = coverage(&concepts, "esim卡的在线注销");
+        assert!((via_synonym - (2.0 + SYNONYM_CREDIT) / 3.0).abs() < 1e-6);
+        assert_eq!(coverage(&[], "anything"), 1.0);
+    }
+
+    #[test]
+    fn full_coverage_beats_a_higher_score_with_a_missing_word() {
+        let synonyms = Synonyms::builtin();
+        let concepts = concepts(&words(&["esim", "在线", "销户"]), &synonyms);
+        let repeats = rescore(
+            15.0,
+            &concepts,
+            "流量卡",
+            "在线销户的概念",
+            "在线销户，在线销户",
+        );
+        let answers = rescore(
+            8.0,
+            &concepts,
+            "指南",
+            "eSIM卡的注销方法",
+            "eSIM卡的在线注销服务",
+        );
+        assert!(answers > repeats, "{answers} vs {repeats}");
+    }
+}

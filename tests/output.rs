@@ -1,0 +1,148 @@
+//! Output formats: text, colour, JSON and batch.
+
+use predicates::prelude::*;
+
+use crate::util::{Results, TestDir};
+
+#[test]
+fn text_output_shows_rank_place_location_and_snippet() {
+    let dir = TestDir::with_seed_corpus();
+    let out = dir
+        .zhsearch()
+        .args([
+            "search",
+            "--color",
+            "never",
+            "-n",
+            "2",
+            "线下注销要带哪些材料",
+        ])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        stdout.starts_with(" 1. 日本电话卡如何注销？手把手教你轻松搞定 › "),
+        "{stdout}"
+    );
+    assert!(stdout.contains("000_faa1a318271c8744.txt:"), "{stdout}");
+    assert!(stdout.contains(" 2. "), "{stdout}");
+    assert!(!stdout.contains('\x1b'), "no colour when asked: {stdout}");
+}
+
+#[test]
+fn colour_always_marks_matches_and_no_color_is_honoured() {
+    let dir = TestDir::with_seed_corpus();
+    dir.zhsearch()
+        .args(["search", "--color", "always", "营业厅"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\x1b[1;31m营业厅"));
+    // auto on a pipe, and NO_COLOR: plain.
+    dir.zhsearch()
+        .env("NO_COLOR", "1")
+        .args(["search", "营业厅"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\x1b").not());
+}
+
+#[test]
+fn json_hits_carry_every_field_and_a_marked_snippet() {
+    let dir = TestDir::with_seed_corpus();
+    let results = dir.search_json(&["-n", "3", "eSIM 在线销户"]);
+    assert_eq!(results.query, "eSIM 在线销户");
+    assert!(results.total >= results.hits.len());
+    assert_eq!(results.hits.len(), 3);
+    for (i, hit) in results.hits.iter().enumerate() {
+        assert_eq!(hit.rank, i + 1);
+        assert!(hit.score > 0.0);
+        assert!(hit.line >= 1);
+        assert!(!hit.title.is_empty());
+        assert!(hit.snippet.contains("<mark>"), "{}", hit.snippet);
+        let plain = hit
+            .snippet
+            .replace("<mark>", "")
+            .replace("</mark>", "")
+            .replace('…', "");
+        assert!(
+            hit.text.contains(&plain),
+            "snippet must be an excerpt of text"
+        );
+    }
+    assert!(results.hits.windows(2).all(|w| w[0].score >= w[1].score));
+}
+
+#[test]
+fn line_points_at_the_passage_in_the_file() {
+    let dir = TestDir::with_seed_corpus();
+    let results = dir.search_json(&["-n", "20", "注销"]);
+    for hit in &results.hits {
+        let source = std::fs::read_to_string(dir.path().join("corpus").join(&hit.path)).unwrap();
+        let line = source.lines().nth(hit.line as usize - 1).unwrap();
+        let start: String = hit.text.chars().take(4).collect();
+        assert!(
+            line.contains(&start),
+            "line {} of {} is {line:?}, passage starts {start:?}",
+            hit.line,
+            hit.path
+        );
+    }
+}
+
+#[test]
+fn batch_prints_one_json_line_per_query_in_order() {
+    let dir = TestDir::with_seed_corpus();
+    dir.create("queries.txt", "eSIM 在线销户\n？？？\n营业厅\n");
+    let out = dir
+        .zhsearch()
+        .args(["search", "--batch", "queries.txt", "-n", "2"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let lines: Vec<Results> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0].query, "eSIM 在线销户");
+    assert!(lines[0].hits.len() == 2 && lines[0].error.is_none());
+    assert!(
+        lines[1]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("no searchable words")
+    );
+    assert_eq!(lines[2].query, "营业厅");
+}
+
+#[test]
+fn batch_reads_stdin() {
+    let dir = TestDir::with_seed_corpus();
+    let out = dir
+        .zhsearch()
+        .args(["search", "--batch", "-"])
+        .write_stdin("销户\n注销\n")
+        .assert()
+        .success();
+    assert_eq!(
+        String::from_utf8_lossy(&out.get_output().stdout)
+            .lines()
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn snippets_stay_within_the_character_budget() {
+    let dir = TestDir::with_seed_corpus();
+    let results = dir.search_json(&["--snippet-chars", "30", "-n", "20", "注销"]);
+    for hit in &results.hits {
+        let plain = hit
+            .snippet
+            .replace("<mark>", "")
+            .replace("</mark>", "")
+            .replace('…', "");
+        assert!(plain.chars().count() <= 30, "{}", hit.snippet);
+    }
+}

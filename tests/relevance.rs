@@ -1,0 +1,93 @@
+//! Ranking on the seed corpus: natural questions put the obviously right
+//! passage first.
+
+use crate::util::TestDir;
+
+#[test]
+fn esim_online_cancellation_ranks_the_esim_online_passage_first() {
+    let dir = TestDir::with_seed_corpus();
+    let results = dir.search_json(&["eSIM 在线销户"]);
+    let top = &results.hits[0];
+    assert_eq!(top.path, "004_7d910efdc582c7a6.txt", "top: {}", top.place());
+    assert_eq!(top.heading, "三、eSIM卡的注销方法 › 2. 在线注销");
+}
+
+#[test]
+fn what_to_bring_for_in_store_cancellation_ranks_the_material_list_first() {
+    let dir = TestDir::with_seed_corpus();
+    let results = dir.search_json(&["线下注销要带哪些材料"]);
+    let top = &results.hits[0];
+    assert_eq!(top.path, "000_faa1a318271c8744.txt", "top: {}", top.place());
+    assert!(top.heading.ends_with("3. 线下注销"), "top: {}", top.place());
+    assert!(top.text.contains("身份证件原件"), "top text: {}", top.text);
+}
+
+#[test]
+fn after_cancellation_question_ranks_an_after_care_passage_first() {
+    let dir = TestDir::with_seed_corpus();
+    let results = dir.search_json(&["注销后还要注意什么"]);
+    let top = &results.hits[0];
+    assert!(
+        top.heading.contains("注销后的注意事项"),
+        "top: {}",
+        top.place()
+    );
+}
+
+#[test]
+fn passages_matching_more_query_words_outrank_repeats_of_one_word() {
+    let dir = TestDir::new();
+    dir.create(
+        "corpus/a.md",
+        "# 甲\n\n注销注销注销注销注销，注销是常见的操作，很多人都会注销。\n\n## 乙\n\n营业厅可以办理注销手续，请带好护照。\n",
+    );
+    let results = dir.search_json(&["营业厅 注销"]);
+    assert!(
+        results.hits[0].text.starts_with("营业厅"),
+        "{:?}",
+        results.hits[0].text
+    );
+}
+
+#[test]
+fn single_characters_and_partial_words_are_found() {
+    let dir = TestDir::with_seed_corpus();
+    let results = dir.search_json(&["卡"]);
+    assert!(
+        results.total > 10,
+        "卡 should match many passages: {}",
+        results.total
+    );
+    assert!(results.hits[0].snippet.contains("<mark>卡</mark>"));
+    // 量卡 is not a word, but a substring of 流量卡.
+    let results = dir.search_json(&["量卡"]);
+    assert!(results.total > 0);
+    assert!(results.hits[0].text.contains("流量卡"));
+}
+
+#[test]
+fn latin_words_inside_chinese_match_both_ways() {
+    let dir = TestDir::with_seed_corpus();
+    let results = dir.search_json(&["esim"]);
+    assert!(results.hits.iter().any(|h| h.text.contains("eSIM卡")));
+    assert!(
+        results.hits[0]
+            .snippet
+            .to_lowercase()
+            .contains("<mark>esim</mark>")
+    );
+}
+
+#[test]
+fn full_width_query_finds_the_same_as_ascii() {
+    let dir = TestDir::with_seed_corpus();
+    let ascii = dir.search_json(&["esim 注销"]);
+    let wide = dir.search_json(&["ｅＳＩＭ　注销"]);
+    let key = |r: &crate::util::Results| {
+        r.hits
+            .iter()
+            .map(|h| (h.path.clone(), h.line))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(key(&ascii), key(&wide));
+}
