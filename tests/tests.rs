@@ -12,3 +12,5 @@ mod relevance;
 mod query;
 // Output formats: text, colour, JSON, batch.
 mod output;
+// Traditional, full-width, synonyms, questions, explain.
+mod understanding;

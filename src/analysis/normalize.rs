@@ -2,7 +2,8 @@
 //!
 //! Index and query text are folded the same way (Unicode NFKC, so full-width
 //! `ＳＩＭ` and the ideographic space become `SIM` and a plain space; then
-//! lowercase) so that what a user types meets what an article says. Folding can
+//! lowercase; then traditional Chinese to simplified, so `註銷` meets `注销`)
+//! so that what a user types meets what an article says. Folding can
 //! change byte lengths, so [`Normalized`] keeps a map from every normalized
 //! character back to the original bytes: highlights must mark the user's
 //! original text exactly.
@@ -31,8 +32,14 @@ struct CharOrigin {
 }
 
 impl Normalized {
-    /// Normalizes `original`: NFKC, then lowercase.
+    /// Normalizes `original`: NFKC, lowercase, traditional → simplified.
     pub fn new(original: &str) -> Self {
+        let folded = Self::fold_width_and_case(original);
+        folded.to_simplified()
+    }
+
+    /// NFKC and lowercase, character by character.
+    fn fold_width_and_case(original: &str) -> Self {
         let mut text = String::with_capacity(original.len());
         let mut map: Vec<CharOrigin> = Vec::new();
         let mut changed = false;
@@ -65,6 +72,45 @@ impl Normalized {
         Normalized {
             text,
             map: changed.then_some(map),
+        }
+    }
+
+    /// Converts traditional characters to simplified ones.
+    ///
+    /// fast2s converts character for character, choosing by the neighbouring
+    /// characters where one traditional form has several simplified readings
+    /// (`乾燥` → `干燥` but `乾隆` stays), so the text keeps its character
+    /// count and every character keeps its origin.
+    fn to_simplified(self) -> Self {
+        if self.text.is_ascii() {
+            return self;
+        }
+        let converted = fast2s::convert(&self.text);
+        if converted == self.text || converted.chars().count() != self.text.chars().count() {
+            return self;
+        }
+        let origins: Vec<(u32, u32)> = self
+            .text
+            .char_indices()
+            .map(|(at, c)| match &self.map {
+                Some(map) => {
+                    let i = map.partition_point(|o| (o.normalized as usize) < at);
+                    map[i].original
+                }
+                None => (at as u32, (at + c.len_utf8()) as u32),
+            })
+            .collect();
+        let map = converted
+            .char_indices()
+            .zip(origins)
+            .map(|((at, _), original)| CharOrigin {
+                normalized: at as u32,
+                original,
+            })
+            .collect();
+        Normalized {
+            text: converted,
+            map: Some(map),
         }
     }
 
@@ -139,7 +185,7 @@ mod tests {
                 fold_char(s, &mut refolded);
             }
             assert!(
-                refolded.contains(c),
+                refolded.contains(c) || fast2s::convert(&refolded).contains(c),
                 "{c:?} at {at} maps back to {source:?} in {original:?}"
             );
         }
@@ -150,6 +196,25 @@ mod tests {
         check("ｅＳＩＭ　注销", "esim 注销");
         check("ＮＴＴ１２３", "ntt123");
         check("日本eSIM卡如何注销？", "日本esim卡如何注销?");
+    }
+
+    #[test]
+    fn folds_traditional_to_simplified() {
+        check("註銷", "注销");
+        check("線上營業廳", "线上营业厅");
+        check("乾燥和乾隆", "干燥和乾隆");
+        check("ＳＩＭ卡如何註銷？", "sim卡如何注销?");
+    }
+
+    #[test]
+    fn traditional_text_maps_back_to_its_original_characters() {
+        let original = "網上ＳＩＭ註銷";
+        let n = Normalized::new(original);
+        assert_eq!(n.as_str(), "网上sim注销");
+        let at = n.as_str().find("注销").unwrap();
+        assert_eq!(&original[n.original_range(at..at + "注销".len())], "註銷");
+        let at = n.as_str().find("sim").unwrap();
+        assert_eq!(&original[n.original_range(at..at + 3)], "ＳＩＭ");
     }
 
     #[test]
