@@ -35,7 +35,7 @@ impl Normalized {
     /// Normalizes `original`: NFKC, lowercase, traditional → simplified.
     pub fn new(original: &str) -> Self {
         let folded = Self::fold_width_and_case(original);
-        folded.to_simplified()
+        folded.into_simplified()
     }
 
     /// NFKC and lowercase, character by character.
@@ -81,7 +81,7 @@ impl Normalized {
     /// characters where one traditional form has several simplified readings
     /// (`乾燥` → `干燥` but `乾隆` stays), so the text keeps its character
     /// count and every character keeps its origin.
-    fn to_simplified(self) -> Self {
+    fn into_simplified(self) -> Self {
         if self.text.is_ascii() {
             return self;
         }
