@@ -36,6 +36,14 @@ pub struct Locations {
     /// Folder of the index.
     #[arg(long, value_name = "DIR", default_value = "index")]
     pub index: PathBuf,
+    /// User dictionary (jieba format: `word [frequency] [tag]` per line) that
+    /// teaches the segmenter more words; `<corpus>/.zhsearch/dict.txt` is read too.
+    #[arg(long, value_name = "FILE")]
+    pub dict: Option<PathBuf>,
+    /// User synonyms (one group of words per line) added to the built-in
+    /// table; `<corpus>/.zhsearch/synonyms.txt` is read too.
+    #[arg(long, value_name = "FILE")]
+    pub synonyms: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

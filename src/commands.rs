@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
-use crate::analysis::{Segmenter, Synonyms};
 use crate::cli::{Cli, ColorWhen, Command, IndexArgs, SearchArgs};
+use crate::config::Settings;
 use crate::index::{self, BuildReport, OpenError};
 use crate::output::{json::JsonResults, terminal};
 use crate::search::{Engine, QueryError, SearchOptions};
@@ -48,9 +48,9 @@ pub fn run(cli: Cli) -> Result<Exit> {
 }
 
 fn run_index(args: &IndexArgs) -> Result<Exit> {
-    let segmenter = Arc::new(Segmenter::with_default_dictionary());
-    let report = index::build(&args.locations.corpus, &args.locations.index, &segmenter)?;
-    print_report(&report, &args.locations.index, &mut io::stdout().lock())?;
+    let settings = Settings::from_locations(&args.locations)?;
+    let report = index::build(&settings.corpus, &settings.index, &settings.lexicon)?;
+    print_report(&report, &settings.index, &mut io::stdout().lock())?;
     Ok(Exit::Success)
 }
 
@@ -71,22 +71,26 @@ fn print_report(report: &BuildReport, index_dir: &Path, out: &mut impl Write) ->
 }
 
 fn run_search(args: &SearchArgs) -> Result<Exit> {
-    let segmenter = Arc::new(Segmenter::with_default_dictionary());
-    let locations = &args.locations;
-    let opened = match index::open(&locations.index, &segmenter) {
+    let settings = Settings::from_locations(&args.locations)?;
+    let lexicon = &settings.lexicon;
+    let opened = match index::open(&settings.index, lexicon) {
         Err(OpenError::Missing(_)) => {
             eprintln!(
                 "zhsearch: no index at '{}' yet; building it from '{}' first.",
-                locations.index.display(),
-                locations.corpus.display()
+                settings.index.display(),
+                settings.corpus.display()
             );
-            let report = index::build(&locations.corpus, &locations.index, &segmenter)?;
-            print_report(&report, &locations.index, &mut io::stderr().lock())?;
-            index::open(&locations.index, &segmenter)?
+            let report = index::build(&settings.corpus, &settings.index, lexicon)?;
+            print_report(&report, &settings.index, &mut io::stderr().lock())?;
+            index::open(&settings.index, lexicon)?
         }
         other => other?,
     };
-    let engine = Engine::new(opened, segmenter, Synonyms::builtin())?;
+    if args.batch.is_some() {
+        // Many queries: load the whole dictionary once rather than a small one per query.
+        lexicon.preload();
+    }
+    let engine = Engine::new(opened, Arc::clone(lexicon), settings.synonyms)?;
     let options = SearchOptions {
         limit: args.limit as usize,
         snippet_chars: args.snippet_chars as usize,

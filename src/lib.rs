@@ -16,6 +16,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod corpus;
 pub mod index;
 pub mod output;

@@ -1,6 +1,8 @@
 //! Query understanding: traditional characters, full-width text, synonyms,
 //! question phrasing (issue #3).
 
+use predicates::prelude::*;
+
 use crate::util::TestDir;
 
 #[test]
@@ -43,5 +45,141 @@ fn full_width_query_with_ideographic_space() {
         wide.hits[0].snippet.to_lowercase().contains("esim</mark>"),
         "{}",
         wide.hits[0].snippet
+    );
+}
+
+#[test]
+fn each_synonym_family_finds_the_other_words() {
+    let dir = TestDir::with_seed_corpus();
+    // (query, words of the same family the top passage must contain one of)
+    let families: [(&str, &[&str]); 7] = [
+        ("销号", &["销户", "注销"]),
+        ("解约", &["注销", "销户"]),
+        ("网上 销户", &["在线", "线上"]),
+        ("门店 注销", &["营业厅", "到店", "线下"]),
+        ("软银", &["SoftBank"]),
+        ("au 注销", &["KDDI"]),
+        ("数据卡", &["流量卡", "电话卡", "手机卡", "SIM卡"]),
+    ];
+    for (query, expected) in families {
+        let results = dir.search_json(&[query]);
+        assert!(results.total > 0, "{query} found nothing");
+        let top = &results.hits[0];
+        let place = format!("{}\n{}", top.heading, top.text);
+        assert!(
+            expected.iter().any(|w| place.contains(w)),
+            "{query}: top is {}",
+            top.place()
+        );
+    }
+}
+
+#[test]
+fn exact_words_rank_above_synonym_matches() {
+    let dir = TestDir::new();
+    dir.create(
+        "corpus/a.md",
+        "# 甲\n\n这一段讲的是如何办理销户手续，以及需要准备的材料。\n",
+    );
+    dir.create(
+        "corpus/b.md",
+        "# 乙\n\n这一段讲的是如何办理注销手续，以及需要准备的材料。\n",
+    );
+    let results = dir.search_json(&["销户 手续"]);
+    assert_eq!(results.hits.len(), 2);
+    assert_eq!(results.hits[0].path, "a.md");
+    assert!(
+        results.hits[1].snippet.contains("<mark>注销"),
+        "synonym is highlighted"
+    );
+}
+
+#[test]
+fn user_synonym_file_extends_the_table() {
+    let dir = TestDir::new();
+    dir.create(
+        "corpus/a.md",
+        "# 甲\n\n在日本办理携号转网的时候要先拿到转出编号。\n",
+    );
+    dir.create("my-synonyms.txt", "# ours\n号码迁移，携号转网\n");
+    let without = dir.search_json(&["号码迁移"]);
+    assert!(
+        without.hits.iter().all(|h| !h.text.contains("携号转网"))
+            || without.total == 0
+            || without.hits[0].score < 1.0
+    );
+    let with = dir.search_json(&["--synonyms", "my-synonyms.txt", "号码迁移"]);
+    assert!(
+        with.hits[0].snippet.contains("<mark>携号转网</mark>"),
+        "{}",
+        with.hits[0].snippet
+    );
+    // The same file inside the corpus is picked up without a flag.
+    dir.create("corpus/.zhsearch/synonyms.txt", "号码迁移 携号转网\n");
+    let picked = dir.search_json(&["号码迁移"]);
+    assert!(
+        picked.hits[0].snippet.contains("<mark>携号转网</mark>"),
+        "{}",
+        picked.hits[0].snippet
+    );
+}
+
+#[test]
+fn user_dictionary_teaches_words_and_a_change_makes_the_index_stale() {
+    let dir = TestDir::new();
+    dir.create("corpus/a.md", "# 甲\n\n我想买一张樱花卡，听说樱花卡很便宜。\n\n## 乙\n\n樱花开了，我们去看樱花吧，顺便买一张卡。\n");
+    dir.index();
+    dir.create("corpus/.zhsearch/dict.txt", "樱花卡\n");
+    dir.zhsearch()
+        .args(["search", "樱花卡"])
+        .assert()
+        .code(1)
+        .stderr(
+            predicates::str::contains("stale").and(predicates::str::contains("zhsearch index")),
+        );
+    dir.index();
+    let results = dir.search_json(&["樱花卡"]);
+    assert!(results.hits[0].text.starts_with("我想买一张樱花卡"));
+    assert!(
+        results.hits[0].snippet.contains("<mark>樱花卡</mark>"),
+        "{}",
+        results.hits[0].snippet
+    );
+}
+
+#[test]
+fn bad_user_dictionary_line_is_a_clear_error() {
+    let dir = TestDir::with_seed_corpus();
+    dir.create("dict.txt", "好词 12\n坏词 abc\n");
+    dir.zhsearch()
+        .args(["index", "--dict", "dict.txt"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("dict.txt, line 2"));
+}
+
+#[test]
+fn whole_questions_rank_like_their_content_words() {
+    let dir = TestDir::with_seed_corpus();
+    let question = dir.search_json(&["请问日本的流量卡应该怎么样才能在网上注销呢？"]);
+    let keywords = dir.search_json(&["日本 流量卡 网上 注销"]);
+    assert_eq!(question.hits[0].path, keywords.hits[0].path);
+    assert_eq!(question.hits[0].line, keywords.hits[0].line);
+    assert!(
+        !question.hits[0].snippet.contains("<mark>怎么"),
+        "{}",
+        question.hits[0].snippet
+    );
+}
+
+#[test]
+fn single_character_and_two_character_queries() {
+    let dir = TestDir::with_seed_corpus();
+    assert!(dir.search_json(&["卡"]).total > 20);
+    let two = dir.search_json(&["客服"]);
+    assert!(
+        two.hits[0].snippet.contains("<mark>客服"),
+        "{}",
+        two.hits[0].snippet
     );
 }

@@ -15,6 +15,7 @@
 //! Two tantivy tokenizers come out of it, registered on every index created or
 //! opened by [`register_tokenizers`]: [`WORDS`] and [`CHARS`].
 
+pub mod dictionary;
 pub mod normalize;
 pub mod segment;
 pub mod stopwords;
@@ -23,8 +24,9 @@ pub mod tokenizer;
 
 use std::sync::Arc;
 
+pub use dictionary::Dictionary;
 pub use normalize::Normalized;
-pub use segment::Segmenter;
+pub use segment::{Lexicon, Segmenter};
 pub use synonyms::Synonyms;
 pub use tokenizer::{CharTokenizer, WordTokenizer, char_tokens, word_tokens};
 
@@ -41,9 +43,9 @@ pub const ANALYZER_VERSION: u32 = 2;
 
 /// Registers the zhsearch tokenizers on `index` (needed on every open: tantivy
 /// only knows its built-in tokenizers by itself).
-pub fn register_tokenizers(index: &tantivy::Index, segmenter: &Arc<Segmenter>) {
+pub fn register_tokenizers(index: &tantivy::Index, lexicon: &Arc<Lexicon>) {
     let tokenizers = index.tokenizers();
-    tokenizers.register(WORDS, WordTokenizer::new(Arc::clone(segmenter)));
+    tokenizers.register(WORDS, WordTokenizer::new(Arc::clone(lexicon)));
     tokenizers.register(CHARS, CharTokenizer);
 }
 

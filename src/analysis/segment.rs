@@ -1,10 +1,71 @@
 //! Word segmentation of Han text with jieba.
 //!
-//! Loading jieba's dictionary costs 0.1–0.2 s, so a process builds one
-//! [`Segmenter`] and shares it (`Arc`) between the index tokenizers and the
-//! query analyzer.
+//! Loading jieba's whole dictionary costs 0.1–0.2 s, so a process loads it at
+//! most once ([`Lexicon::full`]), and a one-off query avoids it altogether
+//! ([`Lexicon::for_text`]).
+
+use std::sync::OnceLock;
 
 use jieba_rs::Jieba;
+
+use super::Dictionary;
+
+/// A dictionary with its segmenters: the full one, loaded on first use, for
+/// indexing; small per-query ones for one-off searches (see [`Dictionary`]).
+pub struct Lexicon {
+    dictionary: Dictionary,
+    full: OnceLock<Segmenter>,
+}
+
+impl Lexicon {
+    pub fn new(dictionary: Dictionary) -> Self {
+        Lexicon {
+            dictionary,
+            full: OnceLock::new(),
+        }
+    }
+
+    pub fn dictionary(&self) -> &Dictionary {
+        &self.dictionary
+    }
+
+    /// The segmenter with the whole dictionary (loaded once per process).
+    pub fn full(&self) -> &Segmenter {
+        self.full.get_or_init(|| self.dictionary.full_segmenter())
+    }
+
+    /// Loads the whole dictionary now: worth it before many queries.
+    pub fn preload(&self) {
+        self.full();
+    }
+
+    /// A segmenter for `normalized` text and its substrings: the full one if
+    /// it is loaded already, else one built from just the entries that occur
+    /// in the text (same words, a fraction of the start-up time).
+    pub fn for_text(&self, normalized: &str) -> SegmenterRef<'_> {
+        match self.full.get() {
+            Some(full) => SegmenterRef::Borrowed(full),
+            None => SegmenterRef::Owned(Box::new(self.dictionary.segmenter_for(normalized))),
+        }
+    }
+}
+
+/// A segmenter either shared or built for one text.
+pub enum SegmenterRef<'a> {
+    Borrowed(&'a Segmenter),
+    Owned(Box<Segmenter>),
+}
+
+impl std::ops::Deref for SegmenterRef<'_> {
+    type Target = Segmenter;
+
+    fn deref(&self) -> &Segmenter {
+        match self {
+            SegmenterRef::Borrowed(s) => s,
+            SegmenterRef::Owned(s) => s,
+        }
+    }
+}
 
 /// A loaded jieba dictionary, ready to cut Han text into words.
 pub struct Segmenter {
@@ -21,11 +82,14 @@ pub struct Word<'a> {
 }
 
 impl Segmenter {
-    /// jieba with its default dictionary.
+    /// A segmenter over a loaded jieba (see [`super::Dictionary`]).
+    pub fn from_jieba(jieba: Jieba) -> Self {
+        Segmenter { jieba }
+    }
+
+    /// jieba with the whole built-in dictionary.
     pub fn with_default_dictionary() -> Self {
-        Segmenter {
-            jieba: Jieba::new(),
-        }
+        super::Dictionary::builtin().full_segmenter()
     }
 
     /// Search-mode words: every word plus its dictionary sub-words of two and

@@ -66,6 +66,42 @@ impl Synonyms {
         self.groups.is_empty()
     }
 
+    /// Every group word that occurs in `text` (normalized), longest first and
+    /// not overlapping a longer one found before, with its synonyms. Finds
+    /// entries that span several query words (`号码迁移`, `ntt docomo`);
+    /// letter/digit entries must stand alone (`au` is not found in `beautiful`).
+    pub fn entries_in<'a>(&'a self, text: &str) -> Vec<(&'a str, Vec<&'a str>)> {
+        let mut words: Vec<&str> = self.by_word.keys().map(String::as_str).collect();
+        words.sort_by_key(|w| std::cmp::Reverse(w.len()));
+        let mut taken: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut found = Vec::new();
+        for word in words {
+            for (at, _) in text.match_indices(word) {
+                let range = at..at + word.len();
+                let before = text[..at].chars().next_back();
+                let after = text[range.end..].chars().next();
+                let alnum_edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+                let is_latin = word
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphanumeric());
+                if is_latin && (alnum_edge(before) || alnum_edge(after)) {
+                    continue;
+                }
+                if taken
+                    .iter()
+                    .any(|t| t.start < range.end && range.start < t.end)
+                {
+                    continue;
+                }
+                taken.push(range);
+                found.push((word, self.expand(word)));
+                break;
+            }
+        }
+        found
+    }
+
     /// The other words of every group `word` (normalized) belongs to.
     pub fn expand(&self, word: &str) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
@@ -95,6 +131,33 @@ mod tests {
         assert!(s.expand("au").contains(&"kddi"));
         assert!(s.expand("手机卡").contains(&"流量卡"));
         assert!(s.expand("sim卡").contains(&"电话卡"));
+    }
+
+    #[test]
+    fn entries_are_found_inside_the_query_text() {
+        let mut s = Synonyms::builtin();
+        s.add_groups("号码迁移 携号转网\n");
+        let found: Vec<&str> = s
+            .entries_in("如何号码迁移")
+            .into_iter()
+            .map(|(w, _)| w)
+            .collect();
+        assert_eq!(found, ["号码迁移"]);
+        let found: Vec<&str> = s
+            .entries_in("beautiful 营业厅")
+            .into_iter()
+            .map(|(w, _)| w)
+            .collect();
+        assert_eq!(found, ["营业厅"]);
+        let found: Vec<&str> = s
+            .entries_in("au的sim卡")
+            .into_iter()
+            .map(|(w, _)| w)
+            .collect();
+        assert!(
+            found.contains(&"au") && found.contains(&"sim卡"),
+            "{found:?}"
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 use super::normalize::Normalized;
-use super::segment::Segmenter;
+use super::segment::{Lexicon, Segmenter};
 use super::stopwords::is_stop_word;
 
 /// Whether `c` is a Han (CJK ideograph) character.
@@ -153,12 +153,12 @@ pub fn char_tokens(original: &str) -> Vec<Token> {
 /// The words analyzer as a tantivy tokenizer (see the module docs).
 #[derive(Clone)]
 pub struct WordTokenizer {
-    segmenter: Arc<Segmenter>,
+    lexicon: Arc<Lexicon>,
 }
 
 impl WordTokenizer {
-    pub fn new(segmenter: Arc<Segmenter>) -> Self {
-        WordTokenizer { segmenter }
+    pub fn new(lexicon: Arc<Lexicon>) -> Self {
+        WordTokenizer { lexicon }
     }
 }
 
@@ -203,7 +203,7 @@ impl Tokenizer for WordTokenizer {
     type TokenStream<'a> = VecTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        VecTokenStream::new(word_tokens(&self.segmenter, text))
+        VecTokenStream::new(word_tokens(self.lexicon.full(), text))
     }
 }
 

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use tantivy::Index;
 
-use crate::analysis::{self, Segmenter};
+use crate::analysis::{self, Lexicon};
 pub use schema::{Fields, SCHEMA_VERSION};
 pub use writer::{BuildReport, build};
 
@@ -30,12 +30,12 @@ pub struct IndexInfo {
 }
 
 impl IndexInfo {
-    /// The record this build of zhsearch writes and expects.
-    pub fn current() -> Self {
+    /// The record this build of zhsearch writes and expects with `lexicon`.
+    pub fn current(lexicon: &Lexicon) -> Self {
         IndexInfo {
             schema_version: SCHEMA_VERSION,
             analyzer_version: analysis::ANALYZER_VERSION,
-            dictionary: "jieba-default".into(),
+            dictionary: lexicon.dictionary().fingerprint().to_string(),
         }
     }
 }
@@ -54,6 +54,12 @@ pub enum OpenError {
     Missing(PathBuf),
     /// Built by another version of zhsearch or with other analysis settings.
     Incompatible { dir: PathBuf, reason: String },
+    /// Built with another dictionary: its words no longer match how queries are segmented.
+    Stale {
+        dir: PathBuf,
+        found: String,
+        expected: String,
+    },
     /// Present but unreadable or damaged.
     Damaged { dir: PathBuf, cause: String },
 }
@@ -69,6 +75,16 @@ impl fmt::Display for OpenError {
             OpenError::Incompatible { dir, reason } => write!(
                 f,
                 "the index at '{}' was built {reason}: run `zhsearch index --rebuild`",
+                dir.display()
+            ),
+            OpenError::Stale {
+                dir,
+                found,
+                expected,
+            } => write!(
+                f,
+                "the index at '{}' is stale: it was built with dictionary '{found}', \
+                 the dictionary is now '{expected}'; run `zhsearch index` to rebuild it",
                 dir.display()
             ),
             OpenError::Damaged { dir, cause } => write!(
@@ -88,7 +104,7 @@ pub fn exists(dir: &Path) -> bool {
 }
 
 /// Opens the index in `dir`, checking it was built the way this zhsearch builds.
-pub fn open(dir: &Path, segmenter: &Arc<Segmenter>) -> Result<SearchIndex, OpenError> {
+pub fn open(dir: &Path, lexicon: &Arc<Lexicon>) -> Result<SearchIndex, OpenError> {
     if !exists(dir) {
         return Err(OpenError::Missing(dir.to_path_buf()));
     }
@@ -106,7 +122,17 @@ pub fn open(dir: &Path, segmenter: &Arc<Segmenter>) -> Result<SearchIndex, OpenE
             dir: dir.to_path_buf(),
             reason: "by another program or an unknown version of zhsearch".into(),
         })?;
-    let expected = IndexInfo::current();
+    let expected = IndexInfo::current(lexicon);
+    if info.schema_version == expected.schema_version
+        && info.analyzer_version == expected.analyzer_version
+        && info.dictionary != expected.dictionary
+    {
+        return Err(OpenError::Stale {
+            dir: dir.to_path_buf(),
+            found: info.dictionary,
+            expected: expected.dictionary,
+        });
+    }
     if info != expected {
         return Err(OpenError::Incompatible {
             dir: dir.to_path_buf(),
@@ -114,7 +140,7 @@ pub fn open(dir: &Path, segmenter: &Arc<Segmenter>) -> Result<SearchIndex, OpenE
         });
     }
     let fields = Fields::from_schema(&index.schema()).map_err(|e| damaged(e.to_string()))?;
-    analysis::register_tokenizers(&index, segmenter);
+    analysis::register_tokenizers(&index, lexicon);
     Ok(SearchIndex {
         index,
         fields,

@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use tantivy::{Index, IndexWriter, TantivyDocument, doc};
 
 use super::{Fields, IndexInfo};
-use crate::analysis::{self, Segmenter};
+use crate::analysis::{self, Lexicon};
 use crate::corpus::{self, Article, Skipped};
 
 /// Memory the tantivy writer may use for its buffers, in bytes, across threads.
@@ -25,11 +25,7 @@ pub struct BuildReport {
 
 /// Builds the index of `corpus_dir` into `index_dir` from scratch, replacing
 /// what was there in one atomic commit (a crash leaves the previous index).
-pub fn build(
-    corpus_dir: &Path,
-    index_dir: &Path,
-    segmenter: &Arc<Segmenter>,
-) -> Result<BuildReport> {
+pub fn build(corpus_dir: &Path, index_dir: &Path, lexicon: &Arc<Lexicon>) -> Result<BuildReport> {
     let started = Instant::now();
     let (files, mut skipped) = corpus::walk(corpus_dir, Some(index_dir))?;
     if files.is_empty() && skipped.is_empty() {
@@ -39,7 +35,7 @@ pub fn build(
         );
     }
     let (index, fields) = create_or_open(index_dir)?;
-    analysis::register_tokenizers(&index, segmenter);
+    analysis::register_tokenizers(&index, lexicon);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
     let mut writer: IndexWriter = index
         .writer_with_num_threads(threads, WRITER_BUDGET)
@@ -58,7 +54,7 @@ pub fn build(
             }),
         }
     }
-    let payload = serde_json::to_string(&IndexInfo::current())?;
+    let payload = serde_json::to_string(&IndexInfo::current(lexicon))?;
     let mut commit = writer.prepare_commit()?;
     commit.set_payload(&payload);
     commit.commit().context("cannot commit the index")?;

@@ -14,7 +14,7 @@ use tantivy::{IndexReader, ReloadPolicy, TantivyDocument};
 pub use query::{ParsedQuery, QueryError};
 pub use snippet::{DEFAULT_SNIPPET_CHARS, Snippet};
 
-use crate::analysis::{Segmenter, Synonyms};
+use crate::analysis::{Lexicon, Synonyms};
 use crate::index::SearchIndex;
 
 /// One ranked passage.
@@ -68,16 +68,12 @@ impl Default for SearchOptions {
 pub struct Engine {
     index: SearchIndex,
     reader: IndexReader,
-    segmenter: Arc<Segmenter>,
+    lexicon: Arc<Lexicon>,
     synonyms: Synonyms,
 }
 
 impl Engine {
-    pub fn new(
-        index: SearchIndex,
-        segmenter: Arc<Segmenter>,
-        synonyms: Synonyms,
-    ) -> Result<Engine> {
+    pub fn new(index: SearchIndex, lexicon: Arc<Lexicon>, synonyms: Synonyms) -> Result<Engine> {
         let reader = index
             .index
             .reader_builder()
@@ -87,7 +83,7 @@ impl Engine {
         Ok(Engine {
             index,
             reader,
-            segmenter,
+            lexicon,
             synonyms,
         })
     }
@@ -96,7 +92,7 @@ impl Engine {
     pub fn search(&self, raw: &str, options: SearchOptions) -> Result<SearchResults> {
         let fields = &self.index.fields;
         let parsed = ParsedQuery::parse(raw);
-        let built = query::build(&parsed, &self.segmenter, &self.synonyms, fields)?;
+        let built = query::build(&parsed, &self.lexicon, &self.synonyms, fields)?;
         let searcher = self.reader.searcher();
         let limit = options.limit.max(1);
         let depth = limit.max(rerank::RERANK_DEPTH);
@@ -106,7 +102,7 @@ impl Engine {
                 &(Count, TopDocs::with_limit(depth).order_by_score()),
             )
             .context("search failed")?;
-        let concepts = rerank::concepts(&built.terms.sequence, &self.synonyms);
+        let concepts = rerank::concepts(&built.terms.sequence, &built.expansions, &self.synonyms);
         let mut candidates = Vec::with_capacity(top.len());
         for (score, address) in top {
             let doc: TantivyDocument = searcher

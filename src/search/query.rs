@@ -12,7 +12,7 @@ use tantivy::query::{
 };
 use tantivy::schema::{Field, IndexRecordOption};
 
-use crate::analysis::{self, QueryTerms, Segmenter, Synonyms};
+use crate::analysis::{self, Lexicon, Normalized, QueryTerms, Segmenter, Synonyms};
 use crate::index::Fields;
 
 /// Most distinct words a query uses; the rest of a very long query is ignored
@@ -105,7 +105,8 @@ pub struct BuiltQuery {
     pub phrases: Vec<String>,
     /// Words of the query that were not used (past [`MAX_WORDS`]).
     pub ignored: Vec<String>,
-    /// Synonym expansions: (query word, the synonyms it also searched for).
+    /// Synonym expansions: (group word found in the query, the synonyms it
+    /// also searched for).
     pub expansions: Vec<(String, Vec<String>)>,
 }
 
@@ -137,7 +138,7 @@ impl std::error::Error for QueryError {}
 /// phrases must match as exact substrings and exclusions must not.
 pub fn build(
     parsed: &ParsedQuery,
-    segmenter: &Segmenter,
+    lexicon: &Lexicon,
     synonyms: &Synonyms,
     fields: &Fields,
 ) -> Result<BuiltQuery, QueryError> {
@@ -146,7 +147,8 @@ pub fn build(
         all_text.push(' ');
         all_text.push_str(phrase);
     }
-    let mut terms = analysis::analyze_query(segmenter, &all_text);
+    let segmenter = lexicon.for_text(Normalized::new(&all_text).as_str());
+    let mut terms = analysis::analyze_query(&segmenter, &all_text);
     let ignored = if terms.words.len() > MAX_WORDS {
         terms.words.split_off(MAX_WORDS)
     } else {
@@ -155,25 +157,44 @@ pub fn build(
     terms.grams.truncate(MAX_WORDS * 2);
     terms.sequence.truncate(MAX_WORDS);
 
+    let expansions: Vec<(String, Vec<String>)> = synonyms
+        .entries_in(&terms.normalized)
+        .into_iter()
+        .map(|(entry, found)| {
+            let found = found
+                .into_iter()
+                .filter(|s| !terms.words.iter().any(|w| w == s))
+                .take(MAX_EXPANSIONS)
+                .map(str::to_string)
+                .collect::<Vec<_>>();
+            (entry.to_string(), found)
+        })
+        .filter(|(_, found)| !found.is_empty())
+        .collect();
+    // Synonyms are not substrings of the query: segment them with their own.
+    let synonym_text: Vec<&str> = expansions
+        .iter()
+        .flat_map(|(_, found)| found.iter().map(String::as_str))
+        .collect();
+    let synonym_segmenter = lexicon.for_text(&synonym_text.join("\n"));
+
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    let mut expansions = Vec::new();
     for word in &terms.words {
-        let synonyms: Vec<String> = synonyms
-            .expand(word)
-            .into_iter()
-            .filter(|s| !terms.words.iter().any(|w| w == s))
-            .take(MAX_EXPANSIONS)
-            .map(str::to_string)
-            .collect();
-        if synonyms.is_empty() {
+        if !expansions.iter().any(|(entry, _)| entry == word) {
             clauses.push((Occur::Should, word_query(fields, word)));
-            continue;
         }
-        // The word or any synonym: the best counts, so a concept counts once
-        // and the user's own word counts most.
-        let mut alternatives = vec![word_query(fields, word)];
-        for synonym in &synonyms {
-            if let Some(query) = synonym_query(segmenter, fields, synonym) {
+    }
+    // A group entry found in the query, or any of its synonyms: the best
+    // counts, so a concept counts once and the user's own words count most.
+    for (entry, found) in &expansions {
+        let own = if terms.words.contains(entry) {
+            Some(word_query(fields, entry))
+        } else {
+            synonym_query(&segmenter, fields, entry)
+        };
+        let mut alternatives: Vec<Box<dyn Query>> = own.into_iter().collect();
+        for synonym in found {
+            if let Some(query) = synonym_query(&synonym_segmenter, fields, synonym) {
                 alternatives.push(boosted(query, SYNONYM_BOOST));
             }
         }
@@ -181,7 +202,6 @@ pub fn build(
             Occur::Should,
             Box::new(DisjunctionMaxQuery::new(alternatives)),
         ));
-        expansions.push((word.clone(), synonyms));
     }
     for gram in &terms.grams {
         clauses.push((

@@ -23,11 +23,23 @@ pub struct Concept {
     pub synonyms: Vec<String>,
 }
 
-/// The concepts of a query, from its content words in order (duplicates once).
-pub fn concepts(sequence: &[String], synonyms: &Synonyms) -> Vec<Concept> {
-    let mut out: Vec<Concept> = Vec::new();
+/// The concepts of a query: each synonym-group entry found in it (which may
+/// span several words, like `号码迁移`), then each content word not inside
+/// one of those, in order, duplicates once.
+pub fn concepts(
+    sequence: &[String],
+    expansions: &[(String, Vec<String>)],
+    synonyms: &Synonyms,
+) -> Vec<Concept> {
+    let mut out: Vec<Concept> = expansions
+        .iter()
+        .map(|(entry, found)| Concept {
+            word: entry.clone(),
+            synonyms: found.clone(),
+        })
+        .collect();
     for word in sequence {
-        if out.iter().any(|c| &c.word == word) {
+        if out.iter().any(|c| c.word.contains(word.as_str())) {
             continue;
         }
         out.push(Concept {
@@ -80,7 +92,7 @@ mod tests {
     #[test]
     fn coverage_counts_words_and_synonyms() {
         let synonyms = Synonyms::builtin();
-        let concepts = concepts(&words(&["esim", "在线", "销户"]), &synonyms);
+        let concepts = concepts(&words(&["esim", "在线", "销户"]), &[], &synonyms);
         assert_eq!(coverage(&concepts, "esim卡的在线销户"), 1.0);
         let partial = coverage(&concepts, "流量卡的在线销户");
         assert!((partial - 2.0 / 3.0).abs() < 1e-6, "{partial}");
@@ -90,9 +102,18 @@ mod tests {
     }
 
     #[test]
+    fn an_entry_spanning_words_is_one_concept() {
+        let synonyms = Synonyms::builtin();
+        let expansions = vec![("号码迁移".to_string(), vec!["携号转网".to_string()])];
+        let concepts = concepts(&words(&["号码", "迁移"]), &expansions, &synonyms);
+        assert_eq!(concepts.len(), 1);
+        assert_eq!(coverage(&concepts, "办理携号转网"), SYNONYM_CREDIT);
+    }
+
+    #[test]
     fn full_coverage_beats_a_higher_score_with_a_missing_word() {
         let synonyms = Synonyms::builtin();
-        let concepts = concepts(&words(&["esim", "在线", "销户"]), &synonyms);
+        let concepts = concepts(&words(&["esim", "在线", "销户"]), &[], &synonyms);
         let repeats = rescore(
             15.0,
             &concepts,
