@@ -70,6 +70,10 @@ pub struct SearchArgs {
     /// object per line, in the same order.
     #[arg(long, value_name = "FILE", conflicts_with = "query")]
     pub batch: Option<PathBuf>,
+    /// Show how the query was understood (normalized text, words, dropped
+    /// stop words, synonyms with their weights) and why each hit scored.
+    #[arg(long)]
+    pub explain: bool,
     /// Snippet length in characters.
     #[arg(long, value_name = "CHARS", default_value_t = 100,
           value_parser = clap::value_parser!(u32).range(10..=5_000))]

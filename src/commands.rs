@@ -94,6 +94,7 @@ fn run_search(args: &SearchArgs) -> Result<Exit> {
     let options = SearchOptions {
         limit: args.limit as usize,
         snippet_chars: args.snippet_chars as usize,
+        explain: args.explain,
     };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());

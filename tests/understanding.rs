@@ -183,3 +183,75 @@ fn single_character_and_two_character_queries() {
         two.hits[0].snippet
     );
 }
+
+#[test]
+fn explain_shows_understanding_and_score_parts() {
+    let dir = TestDir::with_seed_corpus();
+    let out = dir
+        .zhsearch()
+        .args([
+            "search",
+            "--explain",
+            "--color",
+            "never",
+            "-n",
+            "1",
+            "請問eSIM如何網上銷戶",
+        ])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains("normalized:  请问esim如何网上销户"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("stop words:  请问 如何 (dropped)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("销户 → 注销"), "{stdout}");
+    assert!(stdout.contains("(weight 0.5)"), "{stdout}");
+    assert!(stdout.contains("= bm25 "), "{stdout}");
+    assert!(stdout.contains("word esim"), "{stdout}");
+}
+
+#[test]
+fn json_explain_carries_the_same_as_data() {
+    let dir = TestDir::with_seed_corpus();
+    let out = dir
+        .zhsearch()
+        .args(["search", "--json", "--explain", "-n", "2", "网上销户"])
+        .assert()
+        .success();
+    let value: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let explain = &value["explain"];
+    assert_eq!(explain["normalized"], "网上销户");
+    assert!(
+        explain["words"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w == "销户")
+    );
+    let expansion = explain["expansions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["word"] == "销户")
+        .expect("销户 is expanded");
+    assert_eq!(expansion["weight"], 0.5);
+    let hit = &value["hits"][0]["explain"];
+    let parts = hit["parts"].as_array().unwrap();
+    assert!(!parts.is_empty());
+    let sum: f64 = parts.iter().map(|p| p["score"].as_f64().unwrap()).sum();
+    let bm25 = hit["bm25"].as_f64().unwrap();
+    assert!(
+        (sum - bm25).abs() < 1e-3 * bm25.max(1.0),
+        "parts {sum} vs bm25 {bm25}"
+    );
+    assert!(
+        parts
+            .iter()
+            .any(|p| p["fields"].as_array().is_some_and(|f| !f.is_empty()))
+    );
+}

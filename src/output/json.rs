@@ -29,9 +29,16 @@
 //! are wrapped in `<mark>`…`</mark>`; `…` marks where the passage was cut.
 //! `text`, `title` and `heading` are plain text. In `--batch` output a query
 //! that cannot run has `"error": "<reason>"`, `total` 0 and no hits.
+//!
+//! With `--explain` the object gains `"explain": {"normalized", "words",
+//! "stopped", "grams", "phrases", "excluded", "expansions": [{"word",
+//! "synonyms", "weight"}], "ignored"}` and every hit gains `"explain":
+//! {"bm25", "coverage", "score", "parts": [{"clause", "score", "fields":
+//! [{"field", "term", "score"}]}]}` (see `search::explain`).
 
 use serde::Serialize;
 
+use crate::search::explain::{HitReport, QueryReport};
 use crate::search::{Hit, SearchResults};
 
 /// The answer to one query.
@@ -42,6 +49,9 @@ pub struct JsonResults<'a> {
     pub hits: Vec<JsonHit<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// With `--explain`: how the query was understood.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<&'a QueryReport>,
 }
 
 /// One ranked passage.
@@ -55,6 +65,9 @@ pub struct JsonHit<'a> {
     pub heading: &'a str,
     pub text: &'a str,
     pub snippet: String,
+    /// With `--explain`: why this passage scored so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<&'a HitReport>,
 }
 
 impl<'a> JsonResults<'a> {
@@ -64,6 +77,7 @@ impl<'a> JsonResults<'a> {
             total: results.total,
             hits: results.hits.iter().map(JsonHit::from_hit).collect(),
             error: None,
+            explain: results.report.as_ref(),
         }
     }
 
@@ -74,6 +88,7 @@ impl<'a> JsonResults<'a> {
             total: 0,
             hits: Vec::new(),
             error: Some(error),
+            explain: None,
         }
     }
 }
@@ -89,6 +104,7 @@ impl<'a> JsonHit<'a> {
             heading: &hit.heading,
             text: &hit.text,
             snippet: hit.snippet.render("<mark>", "</mark>", escape_html),
+            explain: hit.report.as_ref(),
         }
     }
 }

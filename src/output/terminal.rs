@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 use crate::search::SearchResults;
+use crate::search::explain::{HitReport, QueryReport};
 
 const BOLD: &str = "\x1b[1m";
 const MATCH: &str = "\x1b[1;31m";
@@ -14,6 +15,9 @@ const RESET: &str = "\x1b[0m";
 pub fn write_results(out: &mut impl Write, results: &SearchResults, color: bool) -> io::Result<()> {
     let style = |code: &'static str| if color { code } else { "" };
     let reset = style(RESET);
+    if let Some(report) = &results.report {
+        write_query_report(out, report, style(DIM), reset)?;
+    }
     if results.hits.is_empty() {
         writeln!(out, "No passages match “{}”.", results.query)?;
         return Ok(());
@@ -38,6 +42,9 @@ pub fn write_results(out: &mut impl Write, results: &SearchResults, color: bool)
             .snippet
             .render(style(MATCH), reset, |t| t.replace('\n', " "));
         writeln!(out, "    {snippet}")?;
+        if let Some(report) = &hit.report {
+            write_hit_report(out, report, style(DIM), reset)?;
+        }
         writeln!(out)?;
     }
     let shown = results.hits.len();
@@ -47,6 +54,82 @@ pub fn write_results(out: &mut impl Write, results: &SearchResults, color: bool)
             "{}{shown} of {} matching passages shown (use -n to see more).{reset}",
             style(DIM),
             results.total
+        )?;
+    }
+    Ok(())
+}
+
+/// The `--explain` block about the query.
+fn write_query_report(
+    out: &mut impl Write,
+    report: &QueryReport,
+    dim: &str,
+    reset: &str,
+) -> io::Result<()> {
+    let list = |items: &[String]| {
+        if items.is_empty() {
+            "—".to_string()
+        } else {
+            items.join(" ")
+        }
+    };
+    writeln!(out, "{dim}Query understood as:{reset}")?;
+    writeln!(out, "  normalized:  {}", report.normalized)?;
+    writeln!(out, "  words:       {}", list(&report.words))?;
+    writeln!(out, "  stop words:  {} (dropped)", list(&report.stopped))?;
+    writeln!(out, "  characters:  {}", list(&report.grams))?;
+    for expansion in &report.expansions {
+        writeln!(
+            out,
+            "  synonyms:    {} → {} (weight {})",
+            expansion.word,
+            expansion.synonyms.join(" "),
+            expansion.weight
+        )?;
+    }
+    if !report.phrases.is_empty() {
+        writeln!(out, "  phrases:     {}", list(&report.phrases))?;
+    }
+    if !report.excluded.is_empty() {
+        writeln!(out, "  excluded:    {}", list(&report.excluded))?;
+    }
+    if !report.ignored.is_empty() {
+        writeln!(
+            out,
+            "  ignored:     {} (query too long)",
+            list(&report.ignored)
+        )?;
+    }
+    writeln!(out)
+}
+
+/// The `--explain` lines under a hit.
+fn write_hit_report(
+    out: &mut impl Write,
+    report: &HitReport,
+    dim: &str,
+    reset: &str,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "    {dim}score {:.2} = bm25 {:.2} × coverage {:.2}³{reset}",
+        report.score, report.bm25, report.coverage
+    )?;
+    for part in &report.parts {
+        let fields: Vec<String> = part
+            .fields
+            .iter()
+            .map(|f| format!("{}:{} {:.2}", f.field, f.term, f.score))
+            .collect();
+        let detail = if fields.is_empty() {
+            String::new()
+        } else {
+            format!("  ({})", fields.join(", "))
+        };
+        writeln!(
+            out,
+            "    {dim}  {:>6.2}  {}{detail}{reset}",
+            part.score, part.clause
         )?;
     }
     Ok(())

@@ -1,5 +1,6 @@
 //! Searching the index: a query in, ranked passages with snippets out.
 
+pub mod explain;
 pub mod query;
 pub mod rerank;
 pub mod snippet;
@@ -33,6 +34,8 @@ pub struct Hit {
     /// The whole passage.
     pub text: String,
     pub snippet: Snippet,
+    /// Why it scored so (with `--explain`).
+    pub report: Option<explain::HitReport>,
 }
 
 /// The answer to one query.
@@ -44,6 +47,8 @@ pub struct SearchResults {
     pub hits: Vec<Hit>,
     /// Query words left out because the query was too long.
     pub ignored: Vec<String>,
+    /// How the query was understood (with `--explain`).
+    pub report: Option<explain::QueryReport>,
 }
 
 /// Options of a search.
@@ -53,6 +58,8 @@ pub struct SearchOptions {
     pub limit: usize,
     /// Snippet length in characters.
     pub snippet_chars: usize,
+    /// Explain the query and each hit's score.
+    pub explain: bool,
 }
 
 impl Default for SearchOptions {
@@ -60,6 +67,7 @@ impl Default for SearchOptions {
         SearchOptions {
             limit: 10,
             snippet_chars: DEFAULT_SNIPPET_CHARS,
+            explain: false,
         }
     }
 }
@@ -104,7 +112,7 @@ impl Engine {
             .context("search failed")?;
         let concepts = rerank::concepts(&built.terms.sequence, &built.expansions, &self.synonyms);
         let mut candidates = Vec::with_capacity(top.len());
-        for (score, address) in top {
+        for (bm25, address) in top {
             let doc: TantivyDocument = searcher
                 .doc(address)
                 .context("cannot read a stored passage")?;
@@ -119,60 +127,92 @@ impl Engine {
                 text_of(fields.heading),
                 text_of(fields.text),
             );
-            let score = rerank::rescore(score, &concepts, &title, &heading, &text);
-            candidates.push((
+            let (score, coverage) = rerank::rescore(bm25, &concepts, &title, &heading, &text);
+            candidates.push(Candidate {
+                address,
+                bm25,
+                coverage,
                 score,
-                text_of(fields.path),
-                doc.get_first(fields.line)
+                path: text_of(fields.path),
+                line: doc
+                    .get_first(fields.line)
                     .and_then(|v| v.as_u64())
                     .unwrap_or(0),
                 title,
                 heading,
                 text,
-            ));
+            });
         }
         // Stable: equal scores keep tantivy's order.
-        candidates.sort_by(|a, b| b.0.total_cmp(&a.0));
+        candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
         candidates.truncate(limit);
-        let mut needles: Vec<String> = built.terms.words.clone();
-        needles.extend(built.phrases.iter().cloned());
-        for (_, synonyms) in &built.expansions {
-            needles.extend(synonyms.iter().cloned());
-        }
-        needles.extend(
-            built
-                .terms
-                .grams
-                .iter()
-                .filter(|g| g.chars().count() == 1)
-                .cloned(),
-        );
+        let needles = highlight_words(&built);
         let hits = candidates
             .into_iter()
             .enumerate()
-            .map(|(i, (score, path, line, title, heading, text))| {
-                let mut snippet = snippet::make_snippet(&text, &needles, options.snippet_chars);
+            .map(|(i, c)| {
+                let mut snippet = snippet::make_snippet(&c.text, &needles, options.snippet_chars);
                 if snippet.highlights.is_empty() {
                     snippet =
-                        snippet::make_snippet(&text, &built.terms.grams, options.snippet_chars);
+                        snippet::make_snippet(&c.text, &built.terms.grams, options.snippet_chars);
                 }
+                let report = options.explain.then(|| {
+                    explain::explain_hit(
+                        &searcher, fields, &built, c.address, c.bm25, c.coverage, c.score,
+                    )
+                });
                 Hit {
                     rank: i + 1,
-                    score,
-                    path,
-                    line,
-                    title,
-                    heading,
-                    text,
+                    score: c.score,
+                    path: c.path,
+                    line: c.line,
+                    title: c.title,
+                    heading: c.heading,
+                    text: c.text,
                     snippet,
+                    report,
                 }
             })
             .collect();
+        let report = options.explain.then(|| explain::QueryReport::new(&built));
         Ok(SearchResults {
             query: raw.to_string(),
             total,
             hits,
             ignored: built.ignored,
+            report,
         })
     }
+}
+
+/// A passage among the top BM25 results, before re-ranking cuts the list.
+struct Candidate {
+    address: tantivy::DocAddress,
+    bm25: f32,
+    coverage: f32,
+    score: f32,
+    path: String,
+    line: u64,
+    title: String,
+    heading: String,
+    text: String,
+}
+
+/// What to mark in snippets: the query's words, phrases and synonyms, and
+/// single characters typed alone.
+fn highlight_words(built: &query::BuiltQuery) -> Vec<String> {
+    let mut needles: Vec<String> = built.terms.words.clone();
+    needles.extend(built.phrases.iter().cloned());
+    for (_, synonyms) in &built.expansions {
+        needles.extend(synonyms.iter().cloned());
+    }
+    needles.extend(
+        built
+            .terms
+            .grams
+            .iter()
+            .filter(|g| g.chars().count() == 1)
+            .cloned(),
+    );
+    needles
 }

@@ -108,6 +108,34 @@ pub struct BuiltQuery {
     /// Synonym expansions: (group word found in the query, the synonyms it
     /// also searched for).
     pub expansions: Vec<(String, Vec<String>)>,
+    /// Excluded words, as typed.
+    pub excluded: Vec<String>,
+    /// Every scoring clause with what it stands for, to explain a score.
+    pub parts: Vec<Part>,
+}
+
+/// One scoring clause of a built query.
+pub struct Part {
+    pub kind: PartKind,
+    pub query: Box<dyn Query>,
+}
+
+/// What a scoring clause stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartKind {
+    /// A query word in title, heading or text.
+    Word(String),
+    /// A group entry found in the query, or its synonyms.
+    Synonyms {
+        entry: String,
+        synonyms: Vec<String>,
+    },
+    /// A character gram in the passage text.
+    Gram(String),
+    /// Two adjacent query words close together.
+    Near(String, String),
+    /// A quoted phrase that must occur.
+    Phrase(String),
 }
 
 /// Why a query cannot run.
@@ -179,9 +207,21 @@ pub fn build(
     let synonym_segmenter = lexicon.for_text(&synonym_text.join("\n"));
 
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut parts: Vec<Part> = Vec::new();
+    let mut add = |occur: Occur, kind: PartKind, query: Box<dyn Query>| {
+        parts.push(Part {
+            kind,
+            query: query.box_clone(),
+        });
+        clauses.push((occur, query));
+    };
     for word in &terms.words {
         if !expansions.iter().any(|(entry, _)| entry == word) {
-            clauses.push((Occur::Should, word_query(fields, word)));
+            add(
+                Occur::Should,
+                PartKind::Word(word.clone()),
+                word_query(fields, word),
+            );
         }
     }
     // A group entry found in the query, or any of its synonyms: the best
@@ -198,16 +238,19 @@ pub fn build(
                 alternatives.push(boosted(query, SYNONYM_BOOST));
             }
         }
-        clauses.push((
+        let kind = PartKind::Synonyms {
+            entry: entry.clone(),
+            synonyms: found.clone(),
+        };
+        add(
             Occur::Should,
+            kind,
             Box::new(DisjunctionMaxQuery::new(alternatives)),
-        ));
+        );
     }
     for gram in &terms.grams {
-        clauses.push((
-            Occur::Should,
-            boosted(term_query(fields.chars, gram), CHARS_BOOST),
-        ));
+        let query = boosted(term_query(fields.chars, gram), CHARS_BOOST);
+        add(Occur::Should, PartKind::Gram(gram.clone()), query);
     }
     for pair in terms.sequence.windows(2) {
         if pair[0] == pair[1] {
@@ -221,12 +264,17 @@ pub fn build(
             ],
             PROXIMITY_SLOP,
         );
-        clauses.push((Occur::Should, boosted(Box::new(phrase), PROXIMITY_BOOST)));
+        let kind = PartKind::Near(pair[0].clone(), pair[1].clone());
+        add(
+            Occur::Should,
+            kind,
+            boosted(Box::new(phrase), PROXIMITY_BOOST),
+        );
     }
     let mut phrases = Vec::new();
     for phrase in &parsed.phrases {
         if let Some(query) = chars_phrase(fields, phrase) {
-            clauses.push((Occur::Must, query));
+            add(Occur::Must, PartKind::Phrase(phrase.clone()), query);
             phrases.push(
                 analysis::Normalized::new(phrase)
                     .as_str()
@@ -235,7 +283,7 @@ pub fn build(
             );
         }
     }
-    if !clauses.iter().any(|(occur, _)| *occur != Occur::MustNot) {
+    if parts.is_empty() {
         return Err(QueryError::NoSearchableWords);
     }
     for word in &parsed.excluded {
@@ -249,6 +297,8 @@ pub fn build(
         phrases,
         ignored,
         expansions,
+        excluded: parsed.excluded.clone(),
+        parts,
     })
 }
 
@@ -265,6 +315,20 @@ fn synonym_query(segmenter: &Segmenter, fields: &Fields, synonym: &str) -> Optio
                 .collect(),
         ))),
     }
+}
+
+/// The word fields with their weights, for explaining a score.
+pub fn weighted_word_fields(fields: &Fields) -> [(&'static str, Field, f32); 3] {
+    [
+        ("heading", fields.heading, HEADING_BOOST),
+        ("title", fields.title, TITLE_BOOST),
+        ("text", fields.text, TEXT_BOOST),
+    ]
+}
+
+/// `word` in one field with a weight, as a query (for explaining a score).
+pub fn field_term_query(field: Field, word: &str, weight: f32) -> Box<dyn Query> {
+    boosted(term_query(field, word), weight)
 }
 
 /// One word across the word fields: the best field counts, the others add a little.

@@ -75,10 +75,17 @@ pub fn coverage(concepts: &[Concept], haystack: &str) -> f32 {
     found / concepts.len() as f32
 }
 
-/// The re-scored value of a candidate.
-pub fn rescore(score: f32, concepts: &[Concept], title: &str, heading: &str, text: &str) -> f32 {
+/// The re-scored value of a candidate, and its coverage.
+pub fn rescore(
+    score: f32,
+    concepts: &[Concept],
+    title: &str,
+    heading: &str,
+    text: &str,
+) -> (f32, f32) {
     let haystack = Normalized::new(&format!("{title}\n{heading}\n{text}"));
-    score * coverage(concepts, haystack.as_str()).powi(COVERAGE_EXPONENT)
+    let coverage = coverage(concepts, haystack.as_str());
+    (score * coverage.powi(COVERAGE_EXPONENT), coverage)
 }
 
 #[cfg(test)]
@@ -114,14 +121,14 @@ mod tests {
     fn full_coverage_beats_a_higher_score_with_a_missing_word() {
         let synonyms = Synonyms::builtin();
         let concepts = concepts(&words(&["esim", "在线", "销户"]), &[], &synonyms);
-        let repeats = rescore(
+        let (repeats, _) = rescore(
             15.0,
             &concepts,
             "流量卡",
             "在线销户的概念",
             "在线销户，在线销户",
         );
-        let answers = rescore(
+        let (answers, _) = rescore(
             8.0,
             &concepts,
             "指南",

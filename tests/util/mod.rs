@@ -90,6 +90,8 @@ pub struct Results {
     pub hits: Vec<Hit>,
     #[serde(default)]
     pub error: Option<String>,
+    #[serde(default)]
+    pub explain: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -103,6 +105,8 @@ pub struct Hit {
     pub heading: String,
     pub text: String,
     pub snippet: String,
+    #[serde(default)]
+    pub explain: Option<serde_json::Value>,
 }
 
 impl Hit {

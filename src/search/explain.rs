@@ -1,0 +1,180 @@
+//! `--explain`: how a query was understood and why each hit scored.
+//!
+//! The query side lists the normalized text, the words searched, the stop
+//! words dropped, the character grams, and every synonym expansion with its
+//! weight. The hit side splits the BM25 score into the clauses that produced
+//! it (each query word by field, synonyms, grams, proximity) and shows the
+//! coverage factor of the re-ranking that turned it into the final score.
+
+use serde::Serialize;
+use tantivy::DocSet;
+use tantivy::query::{EnableScoring, Query};
+use tantivy::{DocAddress, Searcher};
+
+use super::query::{self, BuiltQuery, PartKind};
+use crate::index::Fields;
+
+/// How the query was understood.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueryReport {
+    /// The text after normalization (full-width folded, lowercase, simplified).
+    pub normalized: String,
+    /// Words searched in title, heading and text.
+    pub words: Vec<String>,
+    /// Stop words dropped from the query.
+    pub stopped: Vec<String>,
+    /// Character grams searched in the text (the fallback for partial words).
+    pub grams: Vec<String>,
+    /// Quoted phrases every hit must contain.
+    pub phrases: Vec<String>,
+    /// Words no hit may contain.
+    pub excluded: Vec<String>,
+    /// Synonyms searched besides the user's words.
+    pub expansions: Vec<Expansion>,
+    /// Words past the query-length limit, not searched.
+    pub ignored: Vec<String>,
+}
+
+/// One synonym expansion.
+#[derive(Debug, Clone, Serialize)]
+pub struct Expansion {
+    /// The group word found in the query.
+    pub word: String,
+    pub synonyms: Vec<String>,
+    /// Weight of a synonym match relative to the word itself.
+    pub weight: f32,
+}
+
+/// Why one hit scored what it did.
+#[derive(Debug, Clone, Serialize)]
+pub struct HitReport {
+    /// The BM25 score before re-ranking: the sum of `parts`.
+    pub bm25: f32,
+    /// Share of the query's concepts the passage contains (0–1).
+    pub coverage: f32,
+    /// The final score: bm25 × coverage³.
+    pub score: f32,
+    /// The clauses that matched, largest first.
+    pub parts: Vec<PartScore>,
+}
+
+/// The contribution of one query clause.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartScore {
+    /// What the clause stands for, e.g. `word 注销`, `synonyms of 销户`.
+    pub clause: String,
+    pub score: f32,
+    /// For words and synonyms: the weighted BM25 of each matching term per field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldScore>,
+}
+
+/// A term's weighted BM25 in one field.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldScore {
+    pub field: &'static str,
+    pub term: String,
+    pub score: f32,
+}
+
+impl QueryReport {
+    pub fn new(built: &BuiltQuery) -> Self {
+        QueryReport {
+            normalized: built.terms.normalized.clone(),
+            words: built.terms.words.clone(),
+            stopped: built.terms.stopped.clone(),
+            grams: built.terms.grams.clone(),
+            phrases: built.phrases.clone(),
+            excluded: built.excluded.clone(),
+            expansions: built
+                .expansions
+                .iter()
+                .map(|(word, synonyms)| Expansion {
+                    word: word.clone(),
+                    synonyms: synonyms.clone(),
+                    weight: query::SYNONYM_BOOST,
+                })
+                .collect(),
+            ignored: built.ignored.clone(),
+        }
+    }
+}
+
+/// The score `query` gives the passage at `address`, 0 when it does not match.
+///
+/// Computed with a scorer rather than `Query::explain`, whose boolean
+/// implementation seeks backwards (a debug assertion in tantivy 0.27) when the
+/// passage is not the first match of a nested clause.
+fn score_of(searcher: &Searcher, query: &dyn Query, address: DocAddress) -> f32 {
+    let segment = searcher.segment_reader(address.segment_ord);
+    let scored = query
+        .weight(EnableScoring::enabled_from_searcher(searcher))
+        .and_then(|weight| weight.scorer(segment, 1.0));
+    let Ok(mut scorer) = scored else {
+        return 0.0;
+    };
+    if scorer.doc() <= address.doc_id && scorer.seek(address.doc_id) == address.doc_id {
+        scorer.score()
+    } else {
+        0.0
+    }
+}
+
+/// Splits the score of the passage at `address` into the query's clauses.
+pub fn explain_hit(
+    searcher: &Searcher,
+    fields: &Fields,
+    built: &BuiltQuery,
+    address: DocAddress,
+    bm25: f32,
+    coverage: f32,
+    score: f32,
+) -> HitReport {
+    let value = |query: &dyn Query| score_of(searcher, query, address);
+    let mut parts: Vec<PartScore> = built
+        .parts
+        .iter()
+        .filter_map(|part| {
+            let score = value(part.query.as_ref());
+            if score <= 0.0 {
+                return None;
+            }
+            let (clause, terms): (String, Vec<(&str, f32)>) = match &part.kind {
+                PartKind::Word(word) => (format!("word {word}"), vec![(word.as_str(), 1.0)]),
+                PartKind::Synonyms { entry, synonyms } => {
+                    let mut terms = vec![(entry.as_str(), 1.0)];
+                    terms.extend(synonyms.iter().map(|s| (s.as_str(), query::SYNONYM_BOOST)));
+                    (format!("{entry} or synonyms {}", synonyms.join("/")), terms)
+                }
+                PartKind::Gram(gram) => (format!("characters {gram}"), Vec::new()),
+                PartKind::Near(a, b) => (format!("{a} near {b}"), Vec::new()),
+                PartKind::Phrase(p) => (format!("phrase \"{p}\""), Vec::new()),
+            };
+            let mut per_field = Vec::new();
+            for (term, weight) in terms {
+                for (name, field, boost) in query::weighted_word_fields(fields) {
+                    let s = value(query::field_term_query(field, term, boost * weight).as_ref());
+                    if s > 0.0 {
+                        per_field.push(FieldScore {
+                            field: name,
+                            term: term.to_string(),
+                            score: s,
+                        });
+                    }
+                }
+            }
+            Some(PartScore {
+                clause,
+                score,
+                fields: per_field,
+            })
+        })
+        .collect();
+    parts.sort_by(|a, b| b.score.total_cmp(&a.score));
+    HitReport {
+        bm25,
+        coverage,
+        score,
+        parts,
+    }
+}
