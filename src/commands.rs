@@ -8,9 +8,10 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 
 use crate::analysis::{Segmenter, Synonyms};
-use crate::cli::{Cli, ColorWhen, Command, IndexArgs, SearchArgs};
+use crate::cli::{Cli, ColorWhen, Command, EvalArgs, IndexArgs, Locations, SearchArgs};
+use crate::eval;
 use crate::index::{self, BuildReport, OpenError};
-use crate::output::{json::JsonResults, terminal};
+use crate::output::{self, json::JsonResults, terminal};
 use crate::search::{Engine, QueryError, SearchOptions};
 
 /// Process exit codes.
@@ -44,6 +45,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
         Command::Index(args) => run_index(&args),
         Command::Search(args) => run_search(&args),
+        Command::Eval(args) => run_eval(&args),
     }
 }
 
@@ -70,9 +72,9 @@ fn print_report(report: &BuildReport, index_dir: &Path, out: &mut impl Write) ->
     )
 }
 
-fn run_search(args: &SearchArgs) -> Result<Exit> {
+/// Opens the index, building it from the corpus first when there is none.
+fn open_engine(locations: &Locations) -> Result<Engine> {
     let segmenter = Arc::new(Segmenter::with_default_dictionary());
-    let locations = &args.locations;
     let opened = match index::open(&locations.index, &segmenter) {
         Err(OpenError::Missing(_)) => {
             eprintln!(
@@ -86,7 +88,11 @@ fn run_search(args: &SearchArgs) -> Result<Exit> {
         }
         other => other?,
     };
-    let engine = Engine::new(opened, segmenter, Synonyms::builtin())?;
+    Engine::new(opened, segmenter, Synonyms::builtin())
+}
+
+fn run_search(args: &SearchArgs) -> Result<Exit> {
+    let engine = open_engine(&args.locations)?;
     let options = SearchOptions {
         limit: args.limit as usize,
         snippet_chars: args.snippet_chars as usize,
@@ -146,6 +152,34 @@ fn run_batch(
         writeln!(out)?;
     }
     Ok(())
+}
+
+fn run_eval(args: &EvalArgs) -> Result<Exit> {
+    // Read the questions first: a bad file fails before any index work.
+    let questions = eval::read_questions(&args.queries)?;
+    let engine = open_engine(&args.locations)?;
+    let report = eval::evaluate(&engine, &questions)?;
+    if report.unknown_ids > 0 {
+        eprintln!(
+            "zhsearch: warning: {} of {} relevant ids name no article in the index at '{}'; \
+             are the questions for this corpus?",
+            report.unknown_ids,
+            report.total_ids,
+            args.locations.index.display()
+        );
+    }
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    if args.json {
+        let json = output::eval::JsonReport::new(&report, args.slowest);
+        serde_json::to_writer(&mut out, &json)?;
+        writeln!(out)?;
+    } else {
+        let source = args.queries.display().to_string();
+        output::eval::write_report(&mut out, &report, &source, args.slowest)?;
+    }
+    out.flush()?;
+    Ok(Exit::Success)
 }
 
 fn use_color(when: ColorWhen) -> bool {

@@ -12,3 +12,5 @@ mod relevance;
 mod query;
 // Output formats: text, colour, JSON, batch.
 mod output;
+// The eval command: relevance metrics and bad question files.
+mod eval;
