@@ -55,6 +55,7 @@ pub struct IndexArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("machine").args(["json", "batch"]).multiple(true)))]
 pub struct SearchArgs {
     #[command(flatten)]
     pub locations: Locations,
@@ -69,6 +70,10 @@ pub struct SearchArgs {
     /// object per line, in the same order.
     #[arg(long, value_name = "FILE", conflicts_with = "query")]
     pub batch: Option<PathBuf>,
+    /// Add `"took_ms"` to each JSON object: the time to search and build
+    /// the snippets, in milliseconds (with --json or --batch).
+    #[arg(long, requires = "machine")]
+    pub timings: bool,
     /// Snippet length in characters.
     #[arg(long, value_name = "CHARS", default_value_t = 100,
           value_parser = clap::value_parser!(u32).range(10..=5_000))]
@@ -150,6 +155,13 @@ mod tests {
         assert_eq!(args.queries, std::path::Path::new("q.jsonl"));
         assert_eq!(args.slowest, 3);
         assert!(!args.json);
+    }
+
+    #[test]
+    fn timings_need_json_output() {
+        assert!(Cli::try_parse_from(["zhsearch", "search", "--timings", "x"]).is_err());
+        assert!(Cli::try_parse_from(["zhsearch", "search", "--timings", "--json", "x"]).is_ok());
+        assert!(Cli::try_parse_from(["zhsearch", "search", "--timings", "--batch", "-"]).is_ok());
     }
 
     #[test]

@@ -4,6 +4,7 @@ use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Instant;
 
 use anyhow::{Context, Result};
 
@@ -100,12 +101,14 @@ fn run_search(args: &SearchArgs) -> Result<Exit> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     if let Some(batch) = &args.batch {
-        run_batch(&engine, batch, options, &mut out)?;
+        run_batch(&engine, batch, options, args.timings, &mut out)?;
         out.flush()?;
         return Ok(Exit::Success);
     }
     let query = args.query.join(" ");
+    let started = Instant::now();
     let results = engine.search(&query, options)?;
+    let took = started.elapsed();
     if !results.ignored.is_empty() {
         eprintln!(
             "zhsearch: the query is long; {} words past the first {} were ignored.",
@@ -114,7 +117,11 @@ fn run_search(args: &SearchArgs) -> Result<Exit> {
         );
     }
     if args.json {
-        serde_json::to_writer(&mut out, &JsonResults::from_results(&results))?;
+        let mut json = JsonResults::from_results(&results);
+        if args.timings {
+            json = json.with_time(took);
+        }
+        serde_json::to_writer(&mut out, &json)?;
         writeln!(out)?;
     } else {
         terminal::write_results(&mut out, &results, use_color(args.color))?;
@@ -129,6 +136,7 @@ fn run_batch(
     engine: &Engine,
     source: &Path,
     options: SearchOptions,
+    timings: bool,
     out: &mut impl Write,
 ) -> Result<()> {
     let reader: Box<dyn BufRead> = if source == Path::new("-") {
@@ -142,13 +150,18 @@ fn run_batch(
         let line =
             line.with_context(|| format!("cannot read queries from '{}'", source.display()))?;
         let query = line.trim();
-        match engine.search(query, options) {
-            Ok(results) => serde_json::to_writer(&mut *out, &JsonResults::from_results(&results))?,
-            Err(err) if err.is::<QueryError>() => {
-                serde_json::to_writer(&mut *out, &JsonResults::from_error(query, err.to_string()))?
-            }
-            Err(err) => return Err(err),
+        let started = Instant::now();
+        let result = engine.search(query, options);
+        let took = started.elapsed();
+        let mut json = match &result {
+            Ok(results) => JsonResults::from_results(results),
+            Err(err) if err.is::<QueryError>() => JsonResults::from_error(query, err.to_string()),
+            Err(_) => return result.map(|_| ()),
+        };
+        if timings {
+            json = json.with_time(took);
         }
+        serde_json::to_writer(&mut *out, &json)?;
         writeln!(out)?;
     }
     Ok(())

@@ -28,7 +28,9 @@
 //! `snippet` is HTML: `&`, `<` and `>` of the passage are escaped and matches
 //! are wrapped in `<mark>`…`</mark>`; `…` marks where the passage was cut.
 //! `text`, `title` and `heading` are plain text. In `--batch` output a query
-//! that cannot run has `"error": "<reason>"`, `total` 0 and no hits.
+//! that cannot run has `"error": "<reason>"`, `total` 0 and no hits. With
+//! `--timings` each object also has `"took_ms"`: the milliseconds spent
+//! searching and building snippets (not reading input or writing JSON).
 
 use serde::Serialize;
 
@@ -42,6 +44,9 @@ pub struct JsonResults<'a> {
     pub hits: Vec<JsonHit<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// With `--timings`: milliseconds to search and build the snippets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub took_ms: Option<f64>,
 }
 
 /// One ranked passage.
@@ -64,6 +69,7 @@ impl<'a> JsonResults<'a> {
             total: results.total,
             hits: results.hits.iter().map(JsonHit::from_hit).collect(),
             error: None,
+            took_ms: None,
         }
     }
 
@@ -74,7 +80,14 @@ impl<'a> JsonResults<'a> {
             total: 0,
             hits: Vec::new(),
             error: Some(error),
+            took_ms: None,
         }
+    }
+
+    /// Adds the time the query took (`--timings`).
+    pub fn with_time(mut self, took: std::time::Duration) -> Self {
+        self.took_ms = Some(took.as_secs_f64() * 1000.0);
+        self
     }
 }
 

@@ -90,6 +90,8 @@ pub struct Results {
     pub hits: Vec<Hit>,
     #[serde(default)]
     pub error: Option<String>,
+    #[serde(default)]
+    pub took_ms: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
