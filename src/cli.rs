@@ -25,6 +25,13 @@ pub enum Command {
     Index(IndexArgs),
     /// Search the index for passages.
     Search(SearchArgs),
+    /// Measure ranking quality on questions with known answers.
+    ///
+    /// Prints MRR@10, Recall@10, Recall@100 and nDCG@10 over the questions
+    /// (an article ranks where its best passage ranks; relevance is binary),
+    /// the queries that could not run (they count as zero) and the slowest
+    /// queries. Builds the index first when there is none.
+    Eval(EvalArgs),
 }
 
 /// Where the articles and the index live.
@@ -56,6 +63,7 @@ pub struct IndexArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("machine").args(["json", "batch"]).multiple(true)))]
 pub struct SearchArgs {
     #[command(flatten)]
     pub locations: Locations,
@@ -74,6 +82,10 @@ pub struct SearchArgs {
     /// stop words, synonyms with their weights) and why each hit scored.
     #[arg(long)]
     pub explain: bool,
+    /// Add `"took_ms"` to each JSON object: the time to search and build
+    /// the snippets, in milliseconds (with --json or --batch).
+    #[arg(long, requires = "machine")]
+    pub timings: bool,
     /// Snippet length in characters.
     #[arg(long, value_name = "CHARS", default_value_t = 100,
           value_parser = clap::value_parser!(u32).range(10..=5_000))]
@@ -87,6 +99,24 @@ pub struct SearchArgs {
     /// words that start with `-`.
     #[arg(value_name = "QUERY", required_unless_present = "batch")]
     pub query: Vec<String>,
+}
+
+/// Flags of `zhsearch eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    #[command(flatten)]
+    pub locations: Locations,
+    /// JSON Lines file of questions: `{"query": "…", "relevant": ["<id>", …]}`
+    /// per line, an id being an article's path relative to the corpus folder
+    /// or its file stem (other keys are ignored).
+    #[arg(long, value_name = "FILE")]
+    pub queries: PathBuf,
+    /// Print one JSON object instead of text (format in the README).
+    #[arg(long)]
+    pub json: bool,
+    /// How many of the slowest queries to list.
+    #[arg(short = 'n', long, value_name = "K", default_value_t = 5)]
+    pub slowest: usize,
 }
 
 /// When to use colour.
@@ -124,6 +154,26 @@ mod tests {
     #[test]
     fn zero_limit_is_a_usage_error() {
         assert!(Cli::try_parse_from(["zhsearch", "search", "-n", "0", "x"]).is_err());
+    }
+
+    #[test]
+    fn eval_needs_a_queries_file() {
+        assert!(Cli::try_parse_from(["zhsearch", "eval"]).is_err());
+        let cli =
+            Cli::try_parse_from(["zhsearch", "eval", "--queries", "q.jsonl", "-n", "3"]).unwrap();
+        let Command::Eval(args) = cli.command else {
+            panic!("not eval")
+        };
+        assert_eq!(args.queries, std::path::Path::new("q.jsonl"));
+        assert_eq!(args.slowest, 3);
+        assert!(!args.json);
+    }
+
+    #[test]
+    fn timings_need_json_output() {
+        assert!(Cli::try_parse_from(["zhsearch", "search", "--timings", "x"]).is_err());
+        assert!(Cli::try_parse_from(["zhsearch", "search", "--timings", "--json", "x"]).is_ok());
+        assert!(Cli::try_parse_from(["zhsearch", "search", "--timings", "--batch", "-"]).is_ok());
     }
 
     #[test]

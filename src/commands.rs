@@ -4,13 +4,15 @@ use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Instant;
 
 use anyhow::{Context, Result};
 
-use crate::cli::{Cli, ColorWhen, Command, IndexArgs, SearchArgs};
+use crate::cli::{Cli, ColorWhen, Command, EvalArgs, IndexArgs, Locations, SearchArgs};
 use crate::config::Settings;
+use crate::eval;
 use crate::index::{self, BuildReport, OpenError};
-use crate::output::{json::JsonResults, terminal};
+use crate::output::{self, json::JsonResults, terminal};
 use crate::search::{Engine, QueryError, SearchOptions};
 
 /// Process exit codes.
@@ -44,6 +46,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
         Command::Index(args) => run_index(&args),
         Command::Search(args) => run_search(&args),
+        Command::Eval(args) => run_eval(&args),
     }
 }
 
@@ -70,8 +73,10 @@ fn print_report(report: &BuildReport, index_dir: &Path, out: &mut impl Write) ->
     )
 }
 
-fn run_search(args: &SearchArgs) -> Result<Exit> {
-    let settings = Settings::from_locations(&args.locations)?;
+/// Opens the index, building it from the corpus first when there is none.
+/// `many_queries` loads the whole dictionary once instead of a small one per query.
+fn open_engine(locations: &Locations, many_queries: bool) -> Result<Engine> {
+    let settings = Settings::from_locations(locations)?;
     let lexicon = &settings.lexicon;
     let opened = match index::open(&settings.index, lexicon) {
         Err(OpenError::Missing(_)) => {
@@ -86,11 +91,14 @@ fn run_search(args: &SearchArgs) -> Result<Exit> {
         }
         other => other?,
     };
-    if args.batch.is_some() {
-        // Many queries: load the whole dictionary once rather than a small one per query.
+    if many_queries {
         lexicon.preload();
     }
-    let engine = Engine::new(opened, Arc::clone(lexicon), settings.synonyms)?;
+    Engine::new(opened, Arc::clone(lexicon), settings.synonyms)
+}
+
+fn run_search(args: &SearchArgs) -> Result<Exit> {
+    let engine = open_engine(&args.locations, args.batch.is_some())?;
     let options = SearchOptions {
         limit: args.limit as usize,
         snippet_chars: args.snippet_chars as usize,
@@ -99,12 +107,14 @@ fn run_search(args: &SearchArgs) -> Result<Exit> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     if let Some(batch) = &args.batch {
-        run_batch(&engine, batch, options, &mut out)?;
+        run_batch(&engine, batch, options, args.timings, &mut out)?;
         out.flush()?;
         return Ok(Exit::Success);
     }
     let query = args.query.join(" ");
+    let started = Instant::now();
     let results = engine.search(&query, options)?;
+    let took = started.elapsed();
     if !results.ignored.is_empty() {
         eprintln!(
             "zhsearch: the query is long; {} words past the first {} were ignored.",
@@ -113,7 +123,11 @@ fn run_search(args: &SearchArgs) -> Result<Exit> {
         );
     }
     if args.json {
-        serde_json::to_writer(&mut out, &JsonResults::from_results(&results))?;
+        let mut json = JsonResults::from_results(&results);
+        if args.timings {
+            json = json.with_time(took);
+        }
+        serde_json::to_writer(&mut out, &json)?;
         writeln!(out)?;
     } else {
         terminal::write_results(&mut out, &results, use_color(args.color))?;
@@ -128,6 +142,7 @@ fn run_batch(
     engine: &Engine,
     source: &Path,
     options: SearchOptions,
+    timings: bool,
     out: &mut impl Write,
 ) -> Result<()> {
     let reader: Box<dyn BufRead> = if source == Path::new("-") {
@@ -141,16 +156,49 @@ fn run_batch(
         let line =
             line.with_context(|| format!("cannot read queries from '{}'", source.display()))?;
         let query = line.trim();
-        match engine.search(query, options) {
-            Ok(results) => serde_json::to_writer(&mut *out, &JsonResults::from_results(&results))?,
-            Err(err) if err.is::<QueryError>() => {
-                serde_json::to_writer(&mut *out, &JsonResults::from_error(query, err.to_string()))?
-            }
-            Err(err) => return Err(err),
+        let started = Instant::now();
+        let result = engine.search(query, options);
+        let took = started.elapsed();
+        let mut json = match &result {
+            Ok(results) => JsonResults::from_results(results),
+            Err(err) if err.is::<QueryError>() => JsonResults::from_error(query, err.to_string()),
+            Err(_) => return result.map(|_| ()),
+        };
+        if timings {
+            json = json.with_time(took);
         }
+        serde_json::to_writer(&mut *out, &json)?;
         writeln!(out)?;
     }
     Ok(())
+}
+
+fn run_eval(args: &EvalArgs) -> Result<Exit> {
+    // Read the questions first: a bad file fails before any index work.
+    let questions = eval::read_questions(&args.queries)?;
+    let engine = open_engine(&args.locations, true)?;
+    let report = eval::evaluate(&engine, &questions)?;
+    if report.unknown_ids > 0 {
+        eprintln!(
+            "zhsearch: warning: {} of {} relevant ids name no article in the index at '{}'; \
+             are the questions for this corpus?",
+            report.unknown_ids,
+            report.total_ids,
+            args.locations.index.display()
+        );
+    }
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    if args.json {
+        let json = output::eval::JsonReport::new(&report, args.slowest);
+        serde_json::to_writer(&mut out, &json)?;
+        writeln!(out)?;
+    } else {
+        let source = args.queries.display().to_string();
+        output::eval::write_report(&mut out, &report, &source, args.slowest)?;
+    }
+    out.flush()?;
+    Ok(Exit::Success)
 }
 
 fn use_color(when: ColorWhen) -> bool {

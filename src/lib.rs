@@ -4,7 +4,8 @@
 //! article into passages; [`analysis`] normalizes text and segments it with
 //! jieba into words and character grams; [`index`] stores one tantivy document
 //! per passage; [`search`] turns a question into a ranked list of passages with
-//! highlighted snippets; [`output`] prints them as text or JSON.
+//! highlighted snippets; [`output`] prints them as text or JSON; [`eval`]
+//! measures the ranking against questions with known answers.
 //!
 //! ```
 //! use zhsearch::corpus::parse_article;
@@ -18,6 +19,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod corpus;
+pub mod eval;
 pub mod index;
 pub mod output;
 pub mod search;

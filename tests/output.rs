@@ -117,6 +117,30 @@ fn batch_prints_one_json_line_per_query_in_order() {
 }
 
 #[test]
+fn timings_add_took_ms_to_each_json_line_only_when_asked() {
+    let dir = TestDir::with_seed_corpus();
+    dir.create("queries.txt", "eSIM 在线销户\n？？？\n");
+    let lines = |extra: &[&str]| -> Vec<Results> {
+        let out = dir
+            .zhsearch()
+            .args(["search", "--batch", "queries.txt"])
+            .args(extra)
+            .assert()
+            .success();
+        String::from_utf8_lossy(&out.get_output().stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let timed = lines(&["--timings"]);
+    assert_eq!(timed.len(), 2);
+    assert!(timed.iter().all(|r| r.took_ms.is_some_and(|t| t >= 0.0)));
+    assert!(lines(&[]).iter().all(|r| r.took_ms.is_none()));
+    let single = dir.search_json(&["--timings", "营业厅"]);
+    assert!(single.took_ms.is_some());
+}
+
+#[test]
 fn batch_reads_stdin() {
     let dir = TestDir::with_seed_corpus();
     let out = dir

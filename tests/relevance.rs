@@ -91,3 +91,26 @@ fn full_width_query_finds_the_same_as_ascii() {
     };
     assert_eq!(key(&ascii), key(&wide));
 }
+
+#[test]
+fn ranks_do_not_depend_on_the_limit() {
+    // Only the top 50 by BM25 are re-scored by coverage; asking for more
+    // passages must not reorder the first ones (eval ranks 1000 passages).
+    let dir = TestDir::with_seed_corpus();
+    let key = |r: &crate::util::Results| {
+        r.hits
+            .iter()
+            .map(|h| (h.path.clone(), h.line))
+            .collect::<Vec<_>>()
+    };
+    for query in ["注销", "线下注销要带哪些材料"] {
+        let short = dir.search_json(&["-n", "10", query]);
+        let long = dir.search_json(&["-n", "70", query]);
+        assert_eq!(key(&short), key(&long)[..10], "{query}");
+        let scores: Vec<f32> = long.hits.iter().map(|h| h.score).collect();
+        assert!(
+            scores.windows(2).all(|w| w[0] >= w[1]),
+            "scores rise down the list: {scores:?}"
+        );
+    }
+}

@@ -14,3 +14,5 @@ mod query;
 mod output;
 // Traditional, full-width, synonyms, questions, explain.
 mod understanding;
+// The eval command: relevance metrics and bad question files.
+mod eval;

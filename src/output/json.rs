@@ -35,6 +35,9 @@
 //! "synonyms", "weight"}], "ignored"}` and every hit gains `"explain":
 //! {"bm25", "coverage", "score", "parts": [{"clause", "score", "fields":
 //! [{"field", "term", "score"}]}]}` (see `search::explain`).
+//! that cannot run has `"error": "<reason>"`, `total` 0 and no hits. With
+//! `--timings` each object also has `"took_ms"`: the milliseconds spent
+//! searching and building snippets (not reading input or writing JSON).
 
 use serde::Serialize;
 
@@ -52,6 +55,9 @@ pub struct JsonResults<'a> {
     /// With `--explain`: how the query was understood.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explain: Option<&'a QueryReport>,
+    /// With `--timings`: milliseconds to search and build the snippets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub took_ms: Option<f64>,
 }
 
 /// One ranked passage.
@@ -78,6 +84,7 @@ impl<'a> JsonResults<'a> {
             hits: results.hits.iter().map(JsonHit::from_hit).collect(),
             error: None,
             explain: results.report.as_ref(),
+            took_ms: None,
         }
     }
 
@@ -89,7 +96,14 @@ impl<'a> JsonResults<'a> {
             hits: Vec::new(),
             error: Some(error),
             explain: None,
+            took_ms: None,
         }
+    }
+
+    /// Adds the time the query took (`--timings`).
+    pub fn with_time(mut self, took: std::time::Duration) -> Self {
+        self.took_ms = Some(took.as_secs_f64() * 1000.0);
+        self
     }
 }
 

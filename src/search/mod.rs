@@ -5,6 +5,7 @@ pub mod query;
 pub mod rerank;
 pub mod snippet;
 
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
@@ -36,6 +37,17 @@ pub struct Hit {
     pub snippet: Snippet,
     /// Why it scored so (with `--explain`).
     pub report: Option<explain::HitReport>,
+}
+
+/// One ranked article: where its best passage ranks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArticleHit {
+    /// 1-based rank among articles.
+    pub rank: usize,
+    /// The score of the article's best passage.
+    pub score: f32,
+    /// Article path relative to the corpus folder.
+    pub path: String,
 }
 
 /// The answer to one query.
@@ -101,50 +113,9 @@ impl Engine {
         let fields = &self.index.fields;
         let parsed = ParsedQuery::parse(raw);
         let built = query::build(&parsed, &self.lexicon, &self.synonyms, fields)?;
-        let searcher = self.reader.searcher();
         let limit = options.limit.max(1);
-        let depth = limit.max(rerank::RERANK_DEPTH);
-        let (total, top) = searcher
-            .search(
-                &built.query,
-                &(Count, TopDocs::with_limit(depth).order_by_score()),
-            )
-            .context("search failed")?;
-        let concepts = rerank::concepts(&built.terms.sequence, &built.expansions, &self.synonyms);
-        let mut candidates = Vec::with_capacity(top.len());
-        for (bm25, address) in top {
-            let doc: TantivyDocument = searcher
-                .doc(address)
-                .context("cannot read a stored passage")?;
-            let text_of = |field| {
-                doc.get_first(field)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            let (title, heading, text) = (
-                text_of(fields.title),
-                text_of(fields.heading),
-                text_of(fields.text),
-            );
-            let (score, coverage) = rerank::rescore(bm25, &concepts, &title, &heading, &text);
-            candidates.push(Candidate {
-                address,
-                bm25,
-                coverage,
-                score,
-                path: text_of(fields.path),
-                line: doc
-                    .get_first(fields.line)
-                    .and_then(|v| v.as_u64())
-                    .unwrap_or(0),
-                title,
-                heading,
-                text,
-            });
-        }
-        // Stable: equal scores keep tantivy's order.
-        candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
+        let (total, mut candidates) = self.rank(&built, limit)?;
+        let searcher = self.reader.searcher();
         candidates.truncate(limit);
         let needles = highlight_words(&built);
         let hits = candidates
@@ -182,6 +153,122 @@ impl Engine {
             ignored: built.ignored,
             report,
         })
+    }
+
+    /// The `limit` best articles for a query, best first, without snippets:
+    /// an article ranks where its best passage ranks. A query with nothing
+    /// searchable fails with [`QueryError`].
+    pub fn search_articles(&self, raw: &str, limit: usize) -> Result<Vec<ArticleHit>> {
+        let parsed = ParsedQuery::parse(raw);
+        let built = query::build(&parsed, &self.lexicon, &self.synonyms, &self.index.fields)?;
+        let limit = limit.max(1);
+        // Most articles have a few passages: start with a few per article and
+        // look deeper only while passages of the same articles fill the list.
+        let mut depth = limit * 4;
+        loop {
+            let (_, candidates) = self.rank(&built, depth)?;
+            let exhausted = candidates.len() < depth;
+            let mut seen = HashSet::new();
+            let mut articles: Vec<ArticleHit> = Vec::with_capacity(limit);
+            for c in candidates {
+                if !seen.insert(c.path.clone()) {
+                    continue;
+                }
+                articles.push(ArticleHit {
+                    rank: articles.len() + 1,
+                    score: c.score,
+                    path: c.path,
+                });
+                if articles.len() == limit {
+                    break;
+                }
+            }
+            if articles.len() == limit || exhausted {
+                return Ok(articles);
+            }
+            depth *= 4;
+        }
+    }
+
+    /// The paths of every indexed article, sorted.
+    pub fn article_paths(&self) -> Result<Vec<String>> {
+        let searcher = self.reader.searcher();
+        let mut paths = BTreeSet::new();
+        for segment in searcher.segment_readers() {
+            let inverted = segment
+                .inverted_index(self.index.fields.path)
+                .context("cannot read the index")?;
+            let mut terms = inverted.terms().stream().context("cannot read the index")?;
+            while terms.advance() {
+                paths.insert(String::from_utf8_lossy(terms.key()).into_owned());
+            }
+        }
+        Ok(paths.into_iter().collect())
+    }
+
+    /// The best `depth` passages (fewer when fewer match) and how many matched.
+    ///
+    /// The top [`rerank::RERANK_DEPTH`] by BM25 are re-scored by coverage and
+    /// sorted; passages below them keep BM25 order after them, with scores
+    /// capped so they never rise down the list. A passage's rank therefore
+    /// does not depend on `depth`: `-n 10` shows the first ten of `-n 100`.
+    fn rank(&self, built: &query::BuiltQuery, depth: usize) -> Result<(usize, Vec<Candidate>)> {
+        let fields = &self.index.fields;
+        let searcher = self.reader.searcher();
+        let fetch = depth.max(rerank::RERANK_DEPTH);
+        let (total, top) = searcher
+            .search(
+                &built.query,
+                &(Count, TopDocs::with_limit(fetch).order_by_score()),
+            )
+            .context("search failed")?;
+        let concepts = rerank::concepts(&built.terms.sequence, &built.expansions, &self.synonyms);
+        let mut candidates = Vec::with_capacity(top.len());
+        for (i, (bm25, address)) in top.into_iter().enumerate() {
+            let doc: TantivyDocument = searcher
+                .doc(address)
+                .context("cannot read a stored passage")?;
+            let text_of = |field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let (title, heading, text) = (
+                text_of(fields.title),
+                text_of(fields.heading),
+                text_of(fields.text),
+            );
+            let (score, coverage) = if i < rerank::RERANK_DEPTH {
+                rerank::rescore(bm25, &concepts, &title, &heading, &text)
+            } else {
+                (bm25, 1.0)
+            };
+            candidates.push(Candidate {
+                address,
+                bm25,
+                coverage,
+                score,
+                path: text_of(fields.path),
+                line: doc
+                    .get_first(fields.line)
+                    .and_then(|v| v.as_u64())
+                    .unwrap_or(0),
+                title,
+                heading,
+                text,
+            });
+        }
+        let head = candidates.len().min(rerank::RERANK_DEPTH);
+        // Stable: equal scores keep tantivy's order.
+        candidates[..head].sort_by(|a, b| b.score.total_cmp(&a.score));
+        if let Some(floor) = candidates[..head].last().map(|c| c.score) {
+            for c in &mut candidates[head..] {
+                c.score = c.score.min(floor);
+            }
+        }
+        candidates.truncate(depth);
+        Ok((total, candidates))
     }
 }
 

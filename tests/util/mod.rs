@@ -92,6 +92,7 @@ pub struct Results {
     pub error: Option<String>,
     #[serde(default)]
     pub explain: Option<serde_json::Value>,
+    pub took_ms: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
