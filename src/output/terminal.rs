@@ -112,8 +112,11 @@ fn write_hit_report(
 ) -> io::Result<()> {
     writeln!(
         out,
-        "    {dim}score {:.2} = bm25 {:.2} × coverage {:.2}³{reset}",
-        report.score, report.bm25, report.coverage
+        "    {dim}score {:.2} = bm25 {:.2} × coverage {:.2}^{}{reset}",
+        report.score,
+        report.bm25,
+        report.coverage,
+        crate::search::rerank::COVERAGE_EXPONENT
     )?;
     for part in &report.parts {
         let fields: Vec<String> = part

@@ -52,7 +52,7 @@ pub struct HitReport {
     pub bm25: f32,
     /// Share of the query's concepts the passage contains (0–1).
     pub coverage: f32,
-    /// The final score: bm25 × coverage³.
+    /// The final score: bm25 × coverage^0.5.
     pub score: f32,
     /// The clauses that matched, largest first.
     pub parts: Vec<PartScore>,

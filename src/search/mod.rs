@@ -112,7 +112,7 @@ impl Engine {
     pub fn search(&self, raw: &str, options: SearchOptions) -> Result<SearchResults> {
         let fields = &self.index.fields;
         let parsed = ParsedQuery::parse(raw);
-        let built = query::build(&parsed, &self.lexicon, &self.synonyms, fields)?;
+        let built = self.build(&parsed)?;
         let limit = options.limit.max(1);
         let (total, mut candidates) = self.rank(&built, limit)?;
         let searcher = self.reader.searcher();
@@ -160,7 +160,7 @@ impl Engine {
     /// searchable fails with [`QueryError`].
     pub fn search_articles(&self, raw: &str, limit: usize) -> Result<Vec<ArticleHit>> {
         let parsed = ParsedQuery::parse(raw);
-        let built = query::build(&parsed, &self.lexicon, &self.synonyms, &self.index.fields)?;
+        let built = self.build(&parsed)?;
         let limit = limit.max(1);
         // Most articles have a few passages: start with a few per article and
         // look deeper only while passages of the same articles fill the list.
@@ -204,6 +204,28 @@ impl Engine {
             }
         }
         Ok(paths.into_iter().collect())
+    }
+
+    /// Builds the tantivy query for a parsed query against this index.
+    fn build(&self, parsed: &ParsedQuery) -> Result<query::BuiltQuery, QueryError> {
+        let searcher = self.reader.searcher();
+        let text = self.index.fields.text;
+        let doc_freq = |word: &str| {
+            searcher
+                .doc_freq(&tantivy::Term::from_field_text(text, word))
+                .unwrap_or(0)
+        };
+        let stats = query::TermStats {
+            num_docs: searcher.num_docs(),
+            doc_freq: &doc_freq,
+        };
+        query::build(
+            parsed,
+            &self.lexicon,
+            &self.synonyms,
+            &self.index.fields,
+            &stats,
+        )
     }
 
     /// The best `depth` passages (fewer when fewer match) and how many matched.

@@ -24,9 +24,10 @@ pub const MAX_WORDS: usize = 64;
 pub const HEADING_BOOST: f32 = 1.6;
 pub const TITLE_BOOST: f32 = 0.7;
 pub const TEXT_BOOST: f32 = 1.0;
-/// Weight of character grams, the fallback that finds single characters and
-/// partial words.
-pub const CHARS_BOOST: f32 = 0.35;
+/// Weight of character grams: they find single characters and partial words,
+/// and fusing their evidence with the words' ranks better (on InsuranceQA-zh,
+/// MRR@10 0.2273 at 0.35, 0.2339 at 1.0, 0.2345 at 1.5, 0.2326 at 2.5).
+pub const CHARS_BOOST: f32 = 1.5;
 /// Weight of two adjacent query words found close together in the text.
 pub const PROXIMITY_BOOST: f32 = 0.6;
 /// Weight of a synonym relative to the word the user typed.
@@ -169,6 +170,7 @@ pub fn build(
     lexicon: &Lexicon,
     synonyms: &Synonyms,
     fields: &Fields,
+    stats: &TermStats,
 ) -> Result<BuiltQuery, QueryError> {
     let mut all_text = parsed.text.clone();
     for phrase in &parsed.phrases {
@@ -205,6 +207,28 @@ pub fn build(
         .flat_map(|(_, found)| found.iter().map(String::as_str))
         .collect();
     let synonym_segmenter = lexicon.for_text(&synonym_text.join("\n"));
+    // A concept expanded by synonyms is scored by its group alone: character
+    // grams touching it would count its exact spelling a second time.
+    let expanded_spans: Vec<std::ops::Range<usize>> = expansions
+        .iter()
+        .flat_map(|(entry, _)| {
+            terms
+                .normalized
+                .match_indices(entry.as_str())
+                .map(|(at, e)| at..at + e.len())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    if !expanded_spans.is_empty() {
+        let normalized = terms.normalized.clone();
+        terms.grams.retain(|gram| {
+            !normalized.match_indices(gram.as_str()).any(|(at, g)| {
+                expanded_spans
+                    .iter()
+                    .any(|span| at < span.end && span.start < at + g.len())
+            })
+        });
+    }
 
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut parts: Vec<Part> = Vec::new();
@@ -227,17 +251,43 @@ pub fn build(
     // A group entry found in the query, or any of its synonyms: the best
     // counts, so a concept counts once and the user's own words count most.
     for (entry, found) in &expansions {
+        // The group is one concept with one rarity: a passage saying 销户 is
+        // no more relevant to `注销` than one saying 注销 just because 销户 is
+        // the rarer word. So each single-word alternative is scaled from its
+        // own IDF to the group's (from the union of their documents).
         let own = if terms.words.contains(entry) {
-            Some(word_query(fields, entry))
+            Some((word_query(fields, entry), Some(entry.clone())))
         } else {
             synonym_query(&segmenter, fields, entry)
         };
-        let mut alternatives: Vec<Box<dyn Query>> = own.into_iter().collect();
+        let mut weighted: Vec<(Box<dyn Query>, Option<String>, f32)> = Vec::new();
+        weighted.extend(own.map(|(q, w)| (q, w, 1.0)));
         for synonym in found {
-            if let Some(query) = synonym_query(&synonym_segmenter, fields, synonym) {
-                alternatives.push(boosted(query, SYNONYM_BOOST));
+            if let Some((query, word)) = synonym_query(&synonym_segmenter, fields, synonym) {
+                weighted.push((query, word, SYNONYM_BOOST));
             }
         }
+        let group_docs: u64 = weighted
+            .iter()
+            .filter_map(|(_, w, _)| w.as_deref())
+            .map(|w| stats.doc_freq(w))
+            .sum::<u64>()
+            .min(stats.num_docs);
+        let group_idf = stats.idf(group_docs);
+        let alternatives: Vec<Box<dyn Query>> = weighted
+            .into_iter()
+            .map(|(query, word, weight)| {
+                let scale = word.map_or(1.0, |w| {
+                    let own_idf = stats.idf(stats.doc_freq(&w));
+                    if own_idf > 0.0 {
+                        (group_idf / own_idf).min(1.0)
+                    } else {
+                        1.0
+                    }
+                });
+                boosted(query, weight * scale)
+            })
+            .collect();
         let kind = PartKind::Synonyms {
             entry: entry.clone(),
             synonyms: found.clone(),
@@ -302,18 +352,48 @@ pub fn build(
     })
 }
 
-/// A synonym entry as a query: its one word, or all of its words.
-fn synonym_query(segmenter: &Segmenter, fields: &Fields, synonym: &str) -> Option<Box<dyn Query>> {
-    let words = analysis::exact_terms(segmenter, synonym);
+/// A synonym entry as a query: its one word (returned too), or all of its words.
+fn synonym_query(
+    segmenter: &Segmenter,
+    fields: &Fields,
+    synonym: &str,
+) -> Option<(Box<dyn Query>, Option<String>)> {
+    let mut words = analysis::exact_terms(segmenter, synonym);
     match words.len() {
         0 => None,
-        1 => Some(word_query(fields, &words[0])),
-        _ => Some(Box::new(BooleanQuery::new(
-            words
-                .iter()
-                .map(|w| (Occur::Must, word_query(fields, w)))
-                .collect(),
-        ))),
+        1 => {
+            let word = words.pop()?;
+            Some((word_query(fields, &word), Some(word)))
+        }
+        _ => Some((
+            Box::new(BooleanQuery::new(
+                words
+                    .iter()
+                    .map(|w| (Occur::Must, word_query(fields, w)))
+                    .collect(),
+            )),
+            None,
+        )),
+    }
+}
+
+/// Document statistics of the passage text, for weighting synonym groups.
+pub struct TermStats<'a> {
+    pub num_docs: u64,
+    /// Passages whose text contains a word.
+    pub doc_freq: &'a dyn Fn(&str) -> u64,
+}
+
+impl TermStats<'_> {
+    fn doc_freq(&self, word: &str) -> u64 {
+        (self.doc_freq)(word)
+    }
+
+    /// BM25's inverse document frequency.
+    fn idf(&self, doc_freq: u64) -> f32 {
+        let n = self.num_docs as f32;
+        let df = doc_freq as f32;
+        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
     }
 }
 
