@@ -4,11 +4,15 @@
 //! person wants as an answer (a paragraph, or a list kept whole) together with the
 //! place it came from.
 
+pub mod decode;
 mod markdown;
 mod walk;
 
 pub use markdown::parse_article;
-pub use walk::{ARTICLE_EXTENSIONS, Skipped, SourceFile, read_article, walk};
+pub use walk::{
+    ARTICLE_EXTENSIONS, MAX_ARTICLE_BYTES, Skipped, SourceFile, article_from_bytes,
+    nanos_since_epoch, read_article, read_bytes, walk,
+};
 
 /// One file of the corpus, read into passages.
 #[derive(Debug, Clone, PartialEq, Eq)]

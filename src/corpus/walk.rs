@@ -3,13 +3,19 @@
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
 
+use super::decode::decode;
 use super::{Article, parse_article};
 
 /// File extensions read as articles (plain text is Markdown too).
 pub const ARTICLE_EXTENSIONS: &[&str] = &["md", "markdown", "txt"];
+
+/// Larger files are skipped: no article is this long, and reading one would
+/// cost memory out of proportion (a log or a dump saved as `.txt`).
+pub const MAX_ARTICLE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// An article file found in the corpus.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +24,11 @@ pub struct SourceFile {
     pub full_path: PathBuf,
     /// Path relative to the corpus folder with `/` separators: the document id.
     pub rel_path: String,
+    /// Size in bytes when the folder was walked.
+    pub size: u64,
+    /// Modification time in nanoseconds since 1970 when the folder was walked
+    /// (0 when unknown).
+    pub mtime: u64,
 }
 
 /// A file that was not indexed, and why.
@@ -88,6 +99,8 @@ pub fn walk(root: &Path, exclude: Option<&Path>) -> Result<(Vec<SourceFile>, Vec
                 files.push(SourceFile {
                     full_path,
                     rel_path,
+                    size: meta.len(),
+                    mtime: meta.modified().map_or(0, nanos_since_epoch),
                 });
             }
         }
@@ -102,30 +115,58 @@ fn has_article_extension(path: &Path) -> bool {
         .is_some_and(|e| ARTICLE_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
+/// Nanoseconds since 1970 (0 for earlier times, read as "unknown").
+pub fn nanos_since_epoch(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
 /// Reads and parses one article; `Err` holds a one-line reason to skip it.
 pub fn read_article(file: &SourceFile) -> Result<Article, String> {
-    let bytes = fs::read(&file.full_path).map_err(|e| format!("cannot read: {e}"))?;
-    let text = decode(&bytes)?;
-    if text.trim().is_empty() {
+    article_from_bytes(file, read_bytes(file)?)
+}
+
+/// The raw bytes of an article file; `Err` holds a one-line reason to skip it.
+pub fn read_bytes(file: &SourceFile) -> Result<Vec<u8>, String> {
+    if file.size > MAX_ARTICLE_BYTES {
+        return Err(too_large(file.size));
+    }
+    let bytes = fs::read(&file.full_path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::PermissionDenied => "cannot read: permission denied".to_string(),
+        std::io::ErrorKind::NotFound => "cannot read: the file disappeared".to_string(),
+        _ => format!("cannot read: {e}"),
+    })?;
+    if bytes.len() as u64 > MAX_ARTICLE_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+fn too_large(size: u64) -> String {
+    format!(
+        "too large ({} MB; articles over {} MB are skipped)",
+        size >> 20,
+        MAX_ARTICLE_BYTES >> 20
+    )
+}
+
+/// Decodes and parses an article from its bytes; `Err` holds a one-line
+/// reason to skip it.
+pub fn article_from_bytes(file: &SourceFile, bytes: Vec<u8>) -> Result<Article, String> {
+    if bytes.is_empty() {
         return Err("empty file".into());
+    }
+    let text = decode(bytes)?.text;
+    if text.trim().is_empty() {
+        return Err("empty file (only whitespace)".into());
     }
     let stem = Path::new(&file.rel_path)
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    Ok(parse_article(&file.rel_path, &stem, &text))
-}
-
-/// Text of an article file: UTF-8, with or without a byte-order mark.
-fn decode(bytes: &[u8]) -> Result<String, String> {
-    if bytes.iter().take(8192).any(|&b| b == 0) {
-        return Err("binary file (contains NUL bytes)".into());
+    let article = parse_article(&file.rel_path, &stem, &text);
+    if article.passages.is_empty() {
+        return Err("no text to index (only headings, links or images)".into());
     }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    String::from_utf8(bytes.to_vec()).map_err(|e| {
-        format!(
-            "not valid UTF-8 (byte {}): save it as UTF-8",
-            e.utf8_error().valid_up_to()
-        )
-    })
+    Ok(article)
 }
