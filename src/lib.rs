@@ -19,4 +19,5 @@ pub mod commands;
 pub mod corpus;
 pub mod index;
 pub mod output;
+pub mod panic_guard;
 pub mod search;

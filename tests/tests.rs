@@ -12,3 +12,7 @@ mod relevance;
 mod query;
 // Output formats: text, colour, JSON, batch.
 mod output;
+// Messy input: encodings, line endings, bad files, odd names and folders.
+mod encoding;
+// The index over time: incremental updates, locking, damage, killed runs.
+mod lifecycle;

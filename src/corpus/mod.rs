@@ -11,7 +11,7 @@ mod walk;
 pub use markdown::parse_article;
 pub use walk::{
     ARTICLE_EXTENSIONS, MAX_ARTICLE_BYTES, Skipped, SourceFile, article_from_bytes,
-    nanos_since_epoch, read_article, read_bytes, walk,
+    nanos_since_epoch, read_article, read_bytes, walk, walk_root,
 };
 
 /// One file of the corpus, read into passages.

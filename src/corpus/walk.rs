@@ -45,11 +45,7 @@ pub struct Skipped {
 /// once, so a symlink loop cannot hang the walk. Entries that cannot be listed
 /// are reported as skipped rather than ending the walk.
 pub fn walk(root: &Path, exclude: Option<&Path>) -> Result<(Vec<SourceFile>, Vec<Skipped>)> {
-    let meta = fs::metadata(root)
-        .with_context(|| format!("cannot open corpus folder '{}'", root.display()))?;
-    if !meta.is_dir() {
-        bail!("corpus '{}' is not a folder", root.display());
-    }
+    walk_root(root)?;
     let exclude = exclude.and_then(|p| fs::canonicalize(p).ok());
     let mut files = Vec::new();
     let mut skipped = Vec::new();
@@ -107,6 +103,18 @@ pub fn walk(root: &Path, exclude: Option<&Path>) -> Result<(Vec<SourceFile>, Vec
     }
     files.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
     Ok((files, skipped))
+}
+
+/// Checks that `root` is a folder that can be listed: a clear error otherwise.
+pub fn walk_root(root: &Path) -> Result<()> {
+    let meta = fs::metadata(root)
+        .with_context(|| format!("cannot open corpus folder '{}'", root.display()))?;
+    if !meta.is_dir() {
+        bail!("corpus '{}' is not a folder", root.display());
+    }
+    fs::read_dir(root)
+        .with_context(|| format!("cannot read corpus folder '{}'", root.display()))?;
+    Ok(())
 }
 
 fn has_article_extension(path: &Path) -> bool {

@@ -6,7 +6,7 @@ pub mod snippet;
 
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::schema::Value;
 use tantivy::{IndexReader, ReloadPolicy, TantivyDocument};
@@ -15,7 +15,7 @@ pub use query::{ParsedQuery, QueryError};
 pub use snippet::{DEFAULT_SNIPPET_CHARS, Snippet};
 
 use crate::analysis::{Segmenter, Synonyms};
-use crate::index::SearchIndex;
+use crate::index::{OpenError, SearchIndex};
 
 /// One ranked passage.
 #[derive(Debug, Clone)]
@@ -83,7 +83,7 @@ impl Engine {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
-            .context("cannot read the index")?;
+            .map_err(|e| OpenError::damaged(&index.dir, e))?;
         Ok(Engine {
             index,
             reader,
@@ -92,8 +92,18 @@ impl Engine {
         })
     }
 
-    /// Runs one query. A query with nothing searchable fails with [`QueryError`].
+    /// Runs one query. A query with nothing searchable fails with [`QueryError`];
+    /// a failure to read the index (a damaged file, even one that makes tantivy
+    /// panic) with [`OpenError::Damaged`].
     pub fn search(&self, raw: &str, options: SearchOptions) -> Result<SearchResults> {
+        let run = std::panic::AssertUnwindSafe(|| self.search_unguarded(raw, options));
+        match crate::panic_guard::catch(run) {
+            Ok(result) => result,
+            Err(message) => Err(OpenError::damaged(&self.index.dir, message).into()),
+        }
+    }
+
+    fn search_unguarded(&self, raw: &str, options: SearchOptions) -> Result<SearchResults> {
         let fields = &self.index.fields;
         let parsed = ParsedQuery::parse(raw);
         let built = query::build(&parsed, &self.segmenter, &self.synonyms, fields)?;
@@ -105,13 +115,13 @@ impl Engine {
                 &built.query,
                 &(Count, TopDocs::with_limit(depth).order_by_score()),
             )
-            .context("search failed")?;
+            .map_err(|e| OpenError::damaged(&self.index.dir, e))?;
         let concepts = rerank::concepts(&built.terms.sequence, &self.synonyms);
         let mut candidates = Vec::with_capacity(top.len());
         for (score, address) in top {
             let doc: TantivyDocument = searcher
                 .doc(address)
-                .context("cannot read a stored passage")?;
+                .map_err(|e| OpenError::damaged(&self.index.dir, e))?;
             let text_of = |field| {
                 doc.get_first(field)
                     .and_then(|v| v.as_str())
