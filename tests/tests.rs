@@ -16,3 +16,5 @@ mod output;
 mod encoding;
 // The index over time: incremental updates, locking, damage, killed runs.
 mod lifecycle;
+// Property tests of the Markdown reader and the analyzers.
+mod properties;
