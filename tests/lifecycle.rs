@@ -93,7 +93,9 @@ fn updates_are_incremental_and_summarised() {
     // Nothing changed: nothing to do.
     let out = dir.index();
     assert!(
-        out.contains("0 added, 0 updated, 0 removed, 4 unchanged, 0 skipped"),
+        out.contains(
+            "0 added, 0 updated, 0 removed, 4 unchanged, 0 skipped; 4 articles, 4 passages"
+        ),
         "{out}"
     );
 }

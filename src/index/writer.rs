@@ -144,6 +144,8 @@ pub fn update(
                 progress(Progress::Committing);
                 run.commit()?;
             }
+            run.report.articles = run.new.articles();
+            run.report.passages = run.new.passages();
             run.report
         }
         Err(why) => {
