@@ -9,8 +9,9 @@
 use std::sync::LazyLock;
 
 use proptest::prelude::*;
+use proptest::string::string_regex;
 use zhsearch::analysis::{Segmenter, analyze_query, char_tokens, word_tokens};
-use zhsearch::corpus::parse_article;
+use zhsearch::corpus::{Passage, parse_article, parse_article_in_pieces};
 
 static SEGMENTER: LazyLock<Segmenter> = LazyLock::new(Segmenter::with_default_dictionary);
 
@@ -129,7 +130,62 @@ fn check_tokens(source: &str, tokens: &[tantivy::tokenizer::Token]) -> Result<()
     Ok(())
 }
 
+/// A well-formed article: headings, long paragraphs, lists after a lead-in,
+/// code fences holding `#` lines, one kind of line ending.
+fn structured_article() -> impl Strategy<Value = String> {
+    let han = "[营业厅办理销户注销在线流量卡护照在留卡材料步骤运营商手续费违约金]";
+    let re = |pattern: String| string_regex(&pattern).expect("valid regex");
+    let paragraph = || re(format!("{han}{{24,60}}。"));
+    let block = prop_oneof![
+        (1..=3usize, re(format!("{han}{{1,6}}")))
+            .prop_map(|(l, t)| format!("{} {t}", "#".repeat(l))),
+        paragraph(),
+        (
+            paragraph(),
+            prop::collection::vec(re(format!("{han}{{1,8}}")), 1..4)
+        )
+            .prop_map(|(lead, items)| {
+                let items: Vec<String> = items.iter().map(|i| format!("- {i}")).collect();
+                format!("{lead}需要以下材料：\n\n{}", items.join("\n"))
+            }),
+        re(format!("{han}{{0,10}}")).prop_map(|t| format!("```\n# {t}\n\n## {t}\n```")),
+    ];
+    (
+        prop::collection::vec(block, 0..30),
+        // Files with lone `\r` line ends are read with `\n` (see decode_article).
+        prop::sample::select(vec!["\n", "\r\n"]),
+    )
+        .prop_map(|(blocks, eol)| blocks.join("\n\n").replace('\n', eol))
+}
+
+fn passages_in_pieces(source: &str, piece_bytes: usize) -> (String, Vec<Passage>) {
+    let mut passages = Vec::new();
+    let title = parse_article_in_pieces("a.md", "a", source, piece_bytes, |article| {
+        passages.extend(article.passages);
+        Ok::<(), ()>(())
+    })
+    .expect("infallible");
+    (title, passages)
+}
+
 proptest! {
+    #[test]
+    fn pieces_read_like_the_whole(source in structured_article(), piece_bytes in 1..400usize) {
+        let whole = parse_article("a.md", "a", &source);
+        let (title, passages) = passages_in_pieces(&source, piece_bytes);
+        prop_assert_eq!(title, whole.title);
+        prop_assert_eq!(passages, whole.passages);
+    }
+
+    #[test]
+    fn pieces_of_anything_never_panic_and_stay_in_the_file(source in text(), piece_bytes in 1..64usize) {
+        let lines = line_count(&source);
+        let (_, passages) = passages_in_pieces(&source, piece_bytes);
+        for passage in &passages {
+            prop_assert!(passage.line >= 1 && passage.line <= lines);
+        }
+    }
+
     #[test]
     fn articles_never_panic_and_passages_point_into_the_file(source in text()) {
         let article = parse_article("a.md", "a", &source);

@@ -11,8 +11,10 @@
 //!    and encoding_rs decodes it; a file that is malformed in the guessed
 //!    encoding is refused rather than indexed as mojibake.
 //!
-//! Line endings are left alone: the Markdown reader counts `\n`, `\r\n` and a
-//! lone `\r` as one line end each, so line numbers match what an editor shows.
+//! Line endings are left alone here: the Markdown reader counts `\n`, `\r\n`
+//! and a lone `\r` as one line end each, so line numbers match what an
+//! editor shows (`walk::decode_article` turns a lone `\r` into `\n` for the
+//! parser's sake, which keeps the count).
 
 use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
 use encoding_rs::{Encoding, UTF_8};

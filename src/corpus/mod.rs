@@ -6,11 +6,13 @@
 
 pub mod decode;
 mod markdown;
+pub mod pieces;
 mod walk;
 
 pub use markdown::parse_article;
+pub use pieces::{PIECE_BYTES, parse_article_in_pieces};
 pub use walk::{
-    ARTICLE_EXTENSIONS, MAX_ARTICLE_BYTES, Skipped, SourceFile, article_from_bytes,
+    ARTICLE_EXTENSIONS, MAX_ARTICLE_BYTES, NO_TEXT, Skipped, SourceFile, decode_article,
     nanos_since_epoch, read_article, read_bytes, walk, walk_root,
 };
 

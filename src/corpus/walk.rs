@@ -31,6 +31,16 @@ pub struct SourceFile {
     pub mtime: u64,
 }
 
+impl SourceFile {
+    /// The file name without extension: the title of last resort.
+    pub fn stem(&self) -> String {
+        Path::new(&self.rel_path)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+}
+
 /// A file that was not indexed, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
@@ -131,8 +141,16 @@ pub fn nanos_since_epoch(time: SystemTime) -> u64 {
 
 /// Reads and parses one article; `Err` holds a one-line reason to skip it.
 pub fn read_article(file: &SourceFile) -> Result<Article, String> {
-    article_from_bytes(file, read_bytes(file)?)
+    let text = decode_article(read_bytes(file)?)?;
+    let article = parse_article(&file.rel_path, &file.stem(), &text);
+    if article.passages.is_empty() {
+        return Err(NO_TEXT.into());
+    }
+    Ok(article)
 }
+
+/// Why an article with no passages is skipped.
+pub const NO_TEXT: &str = "no text to index (only headings, links or images)";
 
 /// The raw bytes of an article file; `Err` holds a one-line reason to skip it.
 pub fn read_bytes(file: &SourceFile) -> Result<Vec<u8>, String> {
@@ -158,9 +176,9 @@ fn too_large(size: u64) -> String {
     )
 }
 
-/// Decodes and parses an article from its bytes; `Err` holds a one-line
-/// reason to skip it.
-pub fn article_from_bytes(file: &SourceFile, bytes: Vec<u8>) -> Result<Article, String> {
+/// The text of an article file from its bytes; `Err` holds a one-line reason
+/// to skip it (empty, binary, not decodable).
+pub fn decode_article(bytes: Vec<u8>) -> Result<String, String> {
     if bytes.is_empty() {
         return Err("empty file".into());
     }
@@ -168,13 +186,24 @@ pub fn article_from_bytes(file: &SourceFile, bytes: Vec<u8>) -> Result<Article, 
     if text.trim().is_empty() {
         return Err("empty file (only whitespace)".into());
     }
-    let stem = Path::new(&file.rel_path)
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let article = parse_article(&file.rel_path, &stem, &text);
-    if article.passages.is_empty() {
-        return Err("no text to index (only headings, links or images)".into());
+    Ok(lone_cr_to_lf(text))
+}
+
+/// Turns old-Mac line ends (a lone `\r`) into `\n`: the Markdown parser
+/// mishandles some blocks (code fences) after a lone `\r`. Lines are counted
+/// the same either way, so line numbers do not move.
+fn lone_cr_to_lf(text: String) -> String {
+    let bytes = text.as_bytes();
+    let lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+    if !(0..bytes.len()).any(lone) {
+        return text;
     }
-    Ok(article)
+    let mut out = text.into_bytes();
+    for i in 0..out.len() {
+        if out[i] == b'\r' && out.get(i + 1) != Some(&b'\n') {
+            out[i] = b'\n';
+        }
+    }
+    // Only ASCII bytes were replaced by ASCII bytes.
+    String::from_utf8(out).unwrap_or_default()
 }

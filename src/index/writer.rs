@@ -325,24 +325,42 @@ impl Run {
         if was_indexed {
             self.delete(&file.rel_path)?;
         }
-        match corpus::article_from_bytes(file, bytes) {
-            Ok(article) => {
-                let passages = self.add_article(&article)?;
-                let entry = FileEntry {
-                    size: file.size,
-                    mtime: file.mtime,
-                    hash,
-                    passages,
-                    skipped: None,
-                };
-                self.new.files.insert(file.rel_path.clone(), entry);
-                if was_indexed {
-                    self.report.updated += 1;
-                } else {
-                    self.report.added += 1;
-                }
+        let text = match corpus::decode_article(bytes) {
+            Ok(text) => text,
+            Err(reason) => {
+                self.skip(file, hash, reason);
+                return Ok(());
             }
-            Err(reason) => self.skip(file, hash, reason),
+        };
+        // Piece by piece: a huge article never has all its passages in memory.
+        let mut passages = 0u32;
+        corpus::parse_article_in_pieces(
+            &file.rel_path,
+            &file.stem(),
+            &text,
+            corpus::PIECE_BYTES,
+            |piece| -> Result<()> {
+                passages = passages.saturating_add(self.add_article(&piece)?);
+                Ok(())
+            },
+        )?;
+        drop(text);
+        if passages == 0 {
+            self.skip(file, hash, corpus::NO_TEXT.into());
+            return Ok(());
+        }
+        let entry = FileEntry {
+            size: file.size,
+            mtime: file.mtime,
+            hash,
+            passages,
+            skipped: None,
+        };
+        self.new.files.insert(file.rel_path.clone(), entry);
+        if was_indexed {
+            self.report.updated += 1;
+        } else {
+            self.report.added += 1;
         }
         Ok(())
     }
