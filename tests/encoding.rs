@@ -217,6 +217,8 @@ fn symlink_loops_do_not_hang() {
     );
     std::os::unix::fs::symlink("..", dir.path().join("corpus/a/up")).unwrap();
     std::os::unix::fs::symlink("loop", dir.path().join("corpus/loop")).unwrap();
+    std::os::unix::fs::symlink("nowhere.md", dir.path().join("corpus/broken.md")).unwrap();
+    std::os::unix::fs::symlink("a/doc.md", dir.path().join("corpus/linked.md")).unwrap();
     let out = dir
         .zhsearch()
         .arg("index")
@@ -224,7 +226,16 @@ fn symlink_loops_do_not_hang() {
         .assert()
         .success();
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
-    assert!(stdout.contains("1 added"), "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    // The linked file is an article of its own; the folder loop is walked
+    // once; a link to itself and a dangling link are skipped.
+    assert!(stdout.contains("2 added"), "{stdout}");
+    assert!(stdout.contains("2 skipped"), "{stdout}");
+    assert!(
+        stderr.contains("broken.md: broken symbolic link"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("loop: broken symbolic link"), "{stderr}");
 }
 
 #[test]

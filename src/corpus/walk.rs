@@ -91,13 +91,35 @@ pub fn walk(root: &Path, exclude: Option<&Path>) -> Result<(Vec<SourceFile>, Vec
                 format!("{rel_dir}/{name}")
             };
             let full_path = entry.path();
-            // Follow symlinks: a linked file or folder is part of the corpus.
-            let Ok(meta) = fs::metadata(&full_path) else {
-                skipped.push(Skipped {
-                    rel_path,
-                    reason: "broken symbolic link".into(),
-                });
+            // Cheap first (the walk runs before every search): the entry's
+            // type comes with the listing, so folders and non-article files
+            // need no stat, and an article is stat'ed relative to its folder.
+            let file_type = entry.file_type().ok();
+            if file_type.is_some_and(|t| t.is_dir()) {
+                stack.push((full_path, rel_path));
                 continue;
+            }
+            if file_type.is_some_and(|t| t.is_file()) && !has_article_extension(&full_path) {
+                continue;
+            }
+            // Follow symlinks: a linked file or folder is part of the corpus.
+            let is_link = file_type.is_none_or(|t| t.is_symlink());
+            let meta = if is_link {
+                fs::metadata(&full_path)
+            } else {
+                entry.metadata()
+            };
+            let meta = match meta {
+                Ok(meta) => meta,
+                Err(err) => {
+                    let reason = if is_link {
+                        format!("broken symbolic link: {err}")
+                    } else {
+                        "cannot read: the file disappeared".into()
+                    };
+                    skipped.push(Skipped { rel_path, reason });
+                    continue;
+                }
             };
             if meta.is_dir() {
                 stack.push((full_path, rel_path));
