@@ -333,6 +333,13 @@ fn damaged_indexes_give_a_rebuild_hint_and_index_repairs_them() {
             fs::write(&file, bytes).unwrap();
         }
         assert_rebuild_hint(&dir, &format!("garbage in .{ext}"));
+        // An update checks checksums first, so it rebuilds rather than build on garbage.
+        dir.create("corpus/extra.md", article("新", "新文章讲违约金。"));
+        let out = dir.zhsearch().arg("index").assert().success();
+        let stderr = stderr_of(&out);
+        assert!(stderr.contains("rebuilt the index"), "{ext}: {stderr}");
+        assert!(stderr.contains("checksum"), "{ext}: {stderr}");
+        assert!(dir.search_json(&["注销 eSIM 营业厅 卡"]).total > 0);
     }
     let dir = fresh();
     fs::remove_file(dir.path().join("index/meta.json")).unwrap();

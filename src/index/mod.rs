@@ -233,8 +233,11 @@ pub fn open(dir: &Path, segmenter: &Arc<Segmenter>) -> Result<SearchIndex, OpenE
     })
 }
 
-/// Opens every segment of `index` the way a search does, so that missing or
-/// truncated files are found now rather than halfway through an update.
+/// Checks every file of `index` before an update builds on it: opens every
+/// segment the way a search does (missing or truncated files), then verifies
+/// each file's checksum (garbage inside a file, which tantivy would otherwise
+/// only trip over, or not notice, while searching). Reads the whole index
+/// once, which an update can afford and a search could not.
 pub fn check_segments(index: &Index) -> Result<(), String> {
     let reader = index.reader().map_err(|e| one_line(&e.to_string()))?;
     let searcher = reader.searcher();
@@ -243,7 +246,19 @@ pub fn check_segments(index: &Index) -> Result<(), String> {
             .get_store_reader(1)
             .map_err(|e| one_line(&e.to_string()))?;
     }
-    Ok(())
+    let damaged = index
+        .validate_checksum()
+        .map_err(|e| one_line(&e.to_string()))?;
+    let mut names: Vec<String> = damaged.iter().map(|p| p.display().to_string()).collect();
+    names.sort();
+    match names.first() {
+        None => Ok(()),
+        Some(first) if names.len() == 1 => Err(format!("file '{first}' fails its checksum")),
+        Some(first) => Err(format!(
+            "file '{first}' and {} more fail their checksums",
+            names.len() - 1
+        )),
+    }
 }
 
 fn describe_mismatch(found: &IndexInfo, expected: &IndexInfo) -> String {

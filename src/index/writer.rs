@@ -106,16 +106,25 @@ pub fn update(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<UpdateReport> {
     let started = Instant::now();
-    // Check the corpus before creating anything.
-    corpus::walk_root(corpus_dir)?;
-    let _lock = UpdateLock::acquire(index_dir, options.wait, || progress(Progress::Waiting))?;
-    let scanned_at = corpus::nanos_since_epoch(SystemTime::now());
-    let (files, walk_skipped) = corpus::walk(corpus_dir, Some(index_dir))?;
+    // List the corpus before creating anything: a missing or empty corpus
+    // leaves no index folder behind.
+    let mut scanned_at = corpus::nanos_since_epoch(SystemTime::now());
+    let (mut files, mut walk_skipped) = corpus::walk(corpus_dir, Some(index_dir))?;
     if files.is_empty() && walk_skipped.is_empty() {
         bail!(
             "corpus folder '{}' has no articles (.md, .markdown or .txt files)",
             corpus_dir.display()
         );
+    }
+    let mut waited = false;
+    let _lock = UpdateLock::acquire(index_dir, options.wait, || {
+        waited = true;
+        progress(Progress::Waiting);
+    })?;
+    if waited {
+        // The other update may have taken a while: list again.
+        scanned_at = corpus::nanos_since_epoch(SystemTime::now());
+        (files, walk_skipped) = corpus::walk(corpus_dir, Some(index_dir))?;
     }
     progress(Progress::Scanned { files: files.len() });
     remove_temp_files(index_dir);
@@ -185,7 +194,7 @@ fn open_previous(
             "it keeps no record of its files (built by an older zhsearch)".into(),
         ));
     };
-    // Deleting by path reads every segment: make sure they are readable.
+    // Deleting by path reads every segment: make sure they are sound.
     if let Err(cause) = super::check_segments(&opened.index) {
         return Err(Rebuilt::Replaced(format!("it is damaged ({cause})")));
     }
