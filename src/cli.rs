@@ -37,9 +37,10 @@ pub enum Command {
 /// Where the articles and the index live.
 #[derive(Debug, Args)]
 pub struct Locations {
-    /// Folder of articles (.md, .markdown, .txt), walked recursively.
-    #[arg(long, value_name = "DIR", default_value = "corpus")]
-    pub corpus: PathBuf,
+    /// Folder of articles (.md, .markdown, .txt), walked recursively [default: the folder the
+    /// index was built from, else `corpus`].
+    #[arg(long, value_name = "DIR")]
+    pub corpus: Option<PathBuf>,
     /// Folder of the index.
     #[arg(long, value_name = "DIR", default_value = "index")]
     pub index: PathBuf,
@@ -57,9 +58,13 @@ pub struct Locations {
 pub struct IndexArgs {
     #[command(flatten)]
     pub locations: Locations,
-    /// Rebuild the index from scratch.
+    /// Rebuild the index from scratch instead of updating what changed.
     #[arg(long)]
     pub rebuild: bool,
+    /// If another `zhsearch index` is updating the same index, wait for it to finish instead of
+    /// failing.
+    #[arg(long)]
+    pub wait: bool,
 }
 
 #[derive(Debug, Args)]
@@ -90,6 +95,10 @@ pub struct SearchArgs {
     #[arg(long, value_name = "CHARS", default_value_t = 100,
           value_parser = clap::value_parser!(u32).range(10..=5_000))]
     pub snippet_chars: u32,
+    /// Update the index from the corpus first (what `zhsearch index` does), waiting for another
+    /// update to finish if one is running.
+    #[arg(long)]
+    pub refresh: bool,
     /// When to colour the output; `auto` colours a terminal unless NO_COLOR is set.
     #[arg(long, value_name = "WHEN", default_value = "auto")]
     pub color: ColorWhen,
@@ -174,6 +183,21 @@ mod tests {
         assert!(Cli::try_parse_from(["zhsearch", "search", "--timings", "x"]).is_err());
         assert!(Cli::try_parse_from(["zhsearch", "search", "--timings", "--json", "x"]).is_ok());
         assert!(Cli::try_parse_from(["zhsearch", "search", "--timings", "--batch", "-"]).is_ok());
+    }
+
+    #[test]
+    fn corpus_defaults_to_none_and_index_flags_parse() {
+        let cli = Cli::try_parse_from(["zhsearch", "index", "--wait", "--rebuild"]).unwrap();
+        let Command::Index(args) = cli.command else {
+            panic!("not index")
+        };
+        assert!(args.wait && args.rebuild);
+        assert_eq!(args.locations.corpus, None);
+        let cli = Cli::try_parse_from(["zhsearch", "search", "--refresh", "x"]).unwrap();
+        let Command::Search(args) = cli.command else {
+            panic!("not search")
+        };
+        assert!(args.refresh);
     }
 
     #[test]

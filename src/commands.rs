@@ -1,17 +1,21 @@
 //! The subcommands: one function each, with typed arguments.
 
 use std::io::{self, BufRead, IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::analysis::Lexicon;
 use crate::cli::{Cli, ColorWhen, Command, EvalArgs, IndexArgs, Locations, SearchArgs};
 use crate::config::Settings;
 use crate::eval;
-use crate::index::{self, BuildReport, OpenError};
+use crate::index::{
+    self, Manifest, OpenError, Progress, Rebuilt, SearchIndex, UpdateOptions, UpdateReport, Wait,
+};
 use crate::output::{self, json::JsonResults, terminal};
 use crate::search::{Engine, QueryError, SearchOptions};
 
@@ -51,45 +55,191 @@ pub fn run(cli: Cli) -> Result<Exit> {
 }
 
 fn run_index(args: &IndexArgs) -> Result<Exit> {
-    let settings = Settings::from_locations(&args.locations)?;
-    let report = index::build(&settings.corpus, &settings.index, &settings.lexicon)?;
-    print_report(&report, &settings.index, &mut io::stdout().lock())?;
+    let index_dir = &args.locations.index;
+    let corpus = resolve_corpus(&args.locations, None);
+    let settings = Settings::load(&corpus, &args.locations)?;
+    let options = UpdateOptions {
+        rebuild: args.rebuild,
+        wait: if args.wait { Wait::Yes } else { Wait::No },
+    };
+    let report = update_with_progress(&corpus, index_dir, &settings.lexicon, options)?;
+    print_report(&report, &corpus, index_dir, &mut io::stdout().lock())?;
     Ok(Exit::Success)
 }
 
+/// The corpus folder: `--corpus`, else the folder the index was built from
+/// (from its manifest), else `corpus`.
+fn resolve_corpus(locations: &Locations, manifest: Option<&Manifest>) -> PathBuf {
+    if let Some(corpus) = &locations.corpus {
+        return corpus.clone();
+    }
+    let stored = match manifest {
+        Some(manifest) => manifest.corpus.clone(),
+        None => index::stored_corpus(&locations.index),
+    };
+    match stored {
+        // Shown relative to the working folder when it is inside it.
+        Some(path) => std::env::current_dir()
+            .ok()
+            .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(path),
+        None => PathBuf::from("corpus"),
+    }
+}
+
+/// Runs an update with a progress bar on stderr when it is a terminal.
+fn update_with_progress(
+    corpus: &Path,
+    index_dir: &Path,
+    lexicon: &Arc<Lexicon>,
+    options: UpdateOptions,
+) -> Result<UpdateReport> {
+    let bar = if io::stderr().is_terminal() {
+        ProgressBar::new_spinner()
+    } else {
+        ProgressBar::hidden()
+    };
+    let style = ProgressStyle::with_template(
+        "{spinner} indexing [{bar:30}] {pos}/{len} files {elapsed} {wide_msg}",
+    )
+    .map(|s| s.progress_chars("=> "));
+    let mut on_progress = |event: Progress| match event {
+        Progress::Waiting => eprintln!(
+            "zhsearch: another zhsearch is updating '{}'; waiting for it to finish…",
+            index_dir.display()
+        ),
+        Progress::Scanned { files } => {
+            bar.set_length(files as u64);
+            if let Ok(style) = &style {
+                bar.set_style(style.clone());
+            }
+            bar.enable_steady_tick(Duration::from_millis(120));
+        }
+        Progress::File { done, path } => {
+            bar.set_position(done as u64);
+            if !bar.is_hidden() {
+                bar.set_message(path.to_string());
+            }
+        }
+        Progress::Committing => {
+            bar.set_position(bar.length().unwrap_or(0));
+            bar.set_message("saving the index…");
+        }
+    };
+    let result = crate::panic_guard::catch(std::panic::AssertUnwindSafe(|| {
+        index::update(corpus, index_dir, lexicon, options, &mut on_progress)
+    }));
+    bar.finish_and_clear();
+    result.unwrap_or_else(|message| {
+        Err(anyhow::anyhow!(
+            "the index at '{}' could not be updated ({message}); it may be damaged: run \
+             `zhsearch index --rebuild`",
+            index_dir.display()
+        ))
+    })
+}
+
 /// Warns about skipped files on stderr and prints the summary line.
-fn print_report(report: &BuildReport, index_dir: &Path, out: &mut impl Write) -> io::Result<()> {
+fn print_report(
+    report: &UpdateReport,
+    corpus: &Path,
+    index_dir: &Path,
+    out: &mut impl Write,
+) -> io::Result<()> {
     for skipped in &report.skipped {
         eprintln!("zhsearch: skipped {}: {}", skipped.rel_path, skipped.reason);
     }
+    if let Some(Rebuilt::Replaced(why)) = &report.rebuilt {
+        eprintln!(
+            "zhsearch: rebuilt the index at '{}' from scratch: {why}.",
+            index_dir.display()
+        );
+    }
+    let what = match (
+        &report.rebuilt,
+        report.added + report.updated + report.removed,
+    ) {
+        (Some(Rebuilt::Missing), _) => "Built",
+        (Some(_), _) => "Rebuilt",
+        (None, 0) => "Checked",
+        (None, _) => "Updated",
+    };
     writeln!(
         out,
-        "Indexed {} articles, {} passages ({} skipped) in {:.2} s into '{}'.",
+        "{what} '{}' from '{}': {} added, {} updated, {} removed, {} unchanged, {} skipped; \
+         {} articles, {} passages in {:.2} s.",
+        index_dir.display(),
+        corpus.display(),
+        report.added,
+        report.updated,
+        report.removed,
+        report.unchanged,
+        report.skipped.len(),
         report.articles,
         report.passages,
-        report.skipped.len(),
         report.elapsed.as_secs_f64(),
-        index_dir.display()
     )
 }
 
-/// Opens the index, building it from the corpus first when there is none.
-/// `many_queries` loads the whole dictionary once instead of a small one per query.
-fn open_engine(locations: &Locations, many_queries: bool) -> Result<Engine> {
-    let settings = Settings::from_locations(locations)?;
+/// `zhsearch index` with the flags needed to reach the same folders.
+fn index_command(locations: &Locations) -> String {
+    let mut command = "zhsearch index".to_string();
+    if let Some(corpus) = &locations.corpus {
+        command.push_str(&format!(" --corpus {}", shell_quote(corpus)));
+    }
+    if locations.index != Path::new("index") {
+        command.push_str(&format!(" --index {}", shell_quote(&locations.index)));
+    }
+    command
+}
+
+fn shell_quote(path: &Path) -> String {
+    let text = path.display().to_string();
+    let plain = text
+        .chars()
+        .all(|c| c.is_alphanumeric() || "-_./+,:@".contains(c));
+    if plain && !text.is_empty() {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+/// Opens the index (building it from the corpus first when there is none, or
+/// updating it first with `refresh`), warning on stderr when the corpus
+/// changed since it was built. `many_queries` loads the whole dictionary once
+/// instead of a small one per query.
+fn open_engine(locations: &Locations, refresh: bool, many_queries: bool) -> Result<Engine> {
+    let corpus = resolve_corpus(locations, None);
+    let settings = Settings::load(&corpus, locations)?;
     let lexicon = &settings.lexicon;
-    let opened = match index::open(&settings.index, lexicon) {
+    let update = UpdateOptions {
+        rebuild: false,
+        wait: Wait::Yes,
+    };
+    if refresh {
+        let report = update_with_progress(&corpus, &locations.index, lexicon, update)?;
+        print_report(&report, &corpus, &locations.index, &mut io::stderr().lock())?;
+    }
+    let opened = match index::open(&locations.index, lexicon) {
         Err(OpenError::Missing(_)) => {
             eprintln!(
                 "zhsearch: no index at '{}' yet; building it from '{}' first.",
-                settings.index.display(),
-                settings.corpus.display()
+                locations.index.display(),
+                corpus.display()
             );
-            let report = index::build(&settings.corpus, &settings.index, lexicon)?;
-            print_report(&report, &settings.index, &mut io::stderr().lock())?;
-            index::open(&settings.index, lexicon)?
+            let report = update_with_progress(&corpus, &locations.index, lexicon, update)?;
+            print_report(&report, &corpus, &locations.index, &mut io::stderr().lock())?;
+            index::open(&locations.index, lexicon)?
         }
-        other => other?,
+        Ok(opened) => {
+            if !refresh {
+                warn_if_stale(&opened, locations);
+            }
+            opened
+        }
+        Err(err) => return Err(err.into()),
     };
     if many_queries {
         lexicon.preload();
@@ -98,7 +248,7 @@ fn open_engine(locations: &Locations, many_queries: bool) -> Result<Engine> {
 }
 
 fn run_search(args: &SearchArgs) -> Result<Exit> {
-    let engine = open_engine(&args.locations, args.batch.is_some())?;
+    let engine = open_engine(&args.locations, args.refresh, args.batch.is_some())?;
     let options = SearchOptions {
         limit: args.limit as usize,
         snippet_chars: args.snippet_chars as usize,
@@ -176,7 +326,7 @@ fn run_batch(
 fn run_eval(args: &EvalArgs) -> Result<Exit> {
     // Read the questions first: a bad file fails before any index work.
     let questions = eval::read_questions(&args.queries)?;
-    let engine = open_engine(&args.locations, true)?;
+    let engine = open_engine(&args.locations, false, true)?;
     let report = eval::evaluate(&engine, &questions)?;
     if report.unknown_ids > 0 {
         eprintln!(
@@ -199,6 +349,35 @@ fn run_eval(args: &EvalArgs) -> Result<Exit> {
     }
     out.flush()?;
     Ok(Exit::Success)
+}
+
+/// Says on stderr (one line) when the corpus changed since the index was built.
+fn warn_if_stale(opened: &SearchIndex, locations: &Locations) {
+    let Some(manifest) = &opened.manifest else {
+        eprintln!(
+            "zhsearch: the index at '{}' keeps no record of its files, so changes to the corpus \
+             go unnoticed; run `{} --rebuild` once.",
+            locations.index.display(),
+            index_command(locations)
+        );
+        return;
+    };
+    let corpus = resolve_corpus(locations, Some(manifest));
+    match manifest.changes(&corpus, &locations.index) {
+        Ok(changes) if changes.is_empty() => {}
+        Ok(changes) => eprintln!(
+            "zhsearch: the corpus '{}' changed since the index was built ({} added, {} changed, \
+             {} removed); run `{}` to update it, or search with --refresh.",
+            corpus.display(),
+            changes.added.len(),
+            changes.changed.len(),
+            changes.removed.len(),
+            index_command(locations)
+        ),
+        Err(err) => eprintln!(
+            "zhsearch: cannot tell whether the index is up to date ({err:#}); pass --corpus DIR."
+        ),
+    }
 }
 
 fn use_color(when: ColorWhen) -> bool {

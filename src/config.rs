@@ -25,9 +25,10 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Reads the user dictionary and synonyms named by flags or found in the corpus.
-    pub fn from_locations(locations: &Locations) -> Result<Settings> {
-        let in_corpus = locations.corpus.join(CORPUS_SETTINGS_DIR);
+    /// Reads the user dictionary and synonyms named by flags or found in
+    /// `corpus` (the resolved corpus folder).
+    pub fn load(corpus: &Path, locations: &Locations) -> Result<Settings> {
+        let in_corpus = corpus.join(CORPUS_SETTINGS_DIR);
         let dict_files = user_files(locations.dict.as_deref(), &in_corpus.join(CORPUS_DICT));
         let mut user_words = String::new();
         let mut origins = Vec::new();
@@ -50,7 +51,7 @@ impl Settings {
             synonyms.add_groups(&read(&file, "synonym")?);
         }
         Ok(Settings {
-            corpus: locations.corpus.clone(),
+            corpus: corpus.to_path_buf(),
             index: locations.index.clone(),
             lexicon: Arc::new(Lexicon::new(dictionary)),
             synonyms,

@@ -22,4 +22,5 @@ pub mod corpus;
 pub mod eval;
 pub mod index;
 pub mod output;
+pub mod panic_guard;
 pub mod search;

@@ -7,6 +7,7 @@ use zhsearch::cli::Cli;
 use zhsearch::commands::{self, Exit};
 
 fn main() -> ExitCode {
+    zhsearch::panic_guard::install_hook();
     let cli = Cli::parse();
     match commands::run(cli) {
         Ok(exit) => exit.into(),

@@ -8,7 +8,7 @@ use crate::util::TestDir;
 fn index_reports_articles_and_passages() {
     let dir = TestDir::with_seed_corpus();
     let out = dir.index();
-    assert!(out.contains("Indexed 5 articles"), "{out}");
+    assert!(out.contains("5 added"), "{out}");
     assert!(out.contains("0 skipped"), "{out}");
 }
 
@@ -52,7 +52,7 @@ fn articles_in_subfolders_use_relative_paths() {
     dir.create("corpus/sub/dir/a.md", "# 标题\n\n软银的解约流程很简单。\n");
     dir.create("corpus/ignored.pdf", "not an article");
     let out = dir.index();
-    assert!(out.contains("Indexed 1 articles"), "{out}");
+    assert!(out.contains("1 added"), "{out}");
     let results = dir.search_json(&["软银"]);
     assert_eq!(results.hits[0].path, "sub/dir/a.md");
 }
@@ -78,6 +78,6 @@ fn bad_files_are_skipped_with_a_reason_and_the_rest_indexed() {
             predicate::str::contains("empty.md").and(predicate::str::contains("binary.txt")),
         );
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
-    assert!(stdout.contains("Indexed 1 articles"), "{stdout}");
+    assert!(stdout.contains("1 added"), "{stdout}");
     assert!(stdout.contains("2 skipped"), "{stdout}");
 }

@@ -16,3 +16,9 @@ mod output;
 mod understanding;
 // The eval command: relevance metrics and bad question files.
 mod eval;
+// Messy input: encodings, line endings, bad files, odd names and folders.
+mod encoding;
+// The index over time: incremental updates, locking, damage, killed runs.
+mod lifecycle;
+// Property tests of the Markdown reader and the analyzers.
+mod properties;

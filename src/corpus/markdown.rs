@@ -42,11 +42,39 @@ pub const TARGET_CHARS: usize = 250;
 /// `path` is the document id (relative path); `stem` is the file name without
 /// extension, the title of last resort.
 pub fn parse_article(path: &str, stem: &str, source: &str) -> Article {
+    parse_piece(path, stem, source, ParseState::default()).0
+}
+
+/// What the reader knows at some point of an article: its title, if found,
+/// and the headings open above (level, text). Parsing an article in pieces
+/// hands the state at the end of one piece to the next (see `pieces`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ParseState {
+    pub title: Option<String>,
+    pub headings: Vec<(u8, String)>,
+    /// Whether some of the article came before (so no first-paragraph title).
+    pub continued: bool,
+}
+
+/// Parses `source` as the continuation of an article in `state`; returns its
+/// passages (lines counted from the start of `source`) and the state at its end.
+pub(crate) fn parse_piece(
+    path: &str,
+    stem: &str,
+    source: &str,
+    state: ParseState,
+) -> (Article, ParseState) {
     let lines = LineIndex::new(source);
     let blocks = read_blocks(source);
-    let mut title: Option<String> = None;
-    let mut headings: Vec<(u8, String)> = Vec::new();
-    let mut sections: Vec<Section> = vec![Section::default()];
+    let ParseState {
+        mut title,
+        mut headings,
+        continued,
+    } = state;
+    let mut sections: Vec<Section> = vec![Section {
+        headings: headings.iter().map(|(_, t)| t.clone()).collect(),
+        units: Vec::new(),
+    }];
     for (i, block) in blocks.into_iter().enumerate() {
         match block.kind {
             BlockKind::Heading(level) => {
@@ -65,7 +93,7 @@ pub fn parse_article(path: &str, stem: &str, source: &str) -> Article {
                 });
             }
             BlockKind::Body { all_bold, is_list } => {
-                if i == 0 && all_bold && title.is_none() && !block.text.is_empty() {
+                if i == 0 && !continued && all_bold && title.is_none() && !block.text.is_empty() {
                     title = Some(block.text);
                     continue;
                 }
@@ -94,11 +122,17 @@ pub fn parse_article(path: &str, stem: &str, source: &str) -> Article {
             }
         }
     }
-    Article {
+    let article = Article {
         path: path.to_string(),
-        title: title.unwrap_or_else(|| stem.to_string()),
+        title: title.clone().unwrap_or_else(|| stem.to_string()),
         passages,
-    }
+    };
+    let state = ParseState {
+        title,
+        headings,
+        continued: true,
+    };
+    (article, state)
 }
 
 /// Headings above a run of units.

@@ -4,11 +4,17 @@
 //! person wants as an answer (a paragraph, or a list kept whole) together with the
 //! place it came from.
 
+pub mod decode;
 mod markdown;
+pub mod pieces;
 mod walk;
 
 pub use markdown::parse_article;
-pub use walk::{ARTICLE_EXTENSIONS, Skipped, SourceFile, read_article, walk};
+pub use pieces::{PIECE_BYTES, parse_article_in_pieces};
+pub use walk::{
+    ARTICLE_EXTENSIONS, MAX_ARTICLE_BYTES, NO_TEXT, Skipped, SourceFile, decode_article,
+    nanos_since_epoch, read_article, read_bytes, walk, walk_root,
+};
 
 /// One file of the corpus, read into passages.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,13 +3,19 @@
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
 
+use super::decode::decode;
 use super::{Article, parse_article};
 
 /// File extensions read as articles (plain text is Markdown too).
 pub const ARTICLE_EXTENSIONS: &[&str] = &["md", "markdown", "txt"];
+
+/// Larger files are skipped: no article is this long, and reading one would
+/// cost memory out of proportion (a log or a dump saved as `.txt`).
+pub const MAX_ARTICLE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// An article file found in the corpus.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +24,21 @@ pub struct SourceFile {
     pub full_path: PathBuf,
     /// Path relative to the corpus folder with `/` separators: the document id.
     pub rel_path: String,
+    /// Size in bytes when the folder was walked.
+    pub size: u64,
+    /// Modification time in nanoseconds since 1970 when the folder was walked
+    /// (0 when unknown).
+    pub mtime: u64,
+}
+
+impl SourceFile {
+    /// The file name without extension: the title of last resort.
+    pub fn stem(&self) -> String {
+        Path::new(&self.rel_path)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
 }
 
 /// A file that was not indexed, and why.
@@ -34,11 +55,7 @@ pub struct Skipped {
 /// once, so a symlink loop cannot hang the walk. Entries that cannot be listed
 /// are reported as skipped rather than ending the walk.
 pub fn walk(root: &Path, exclude: Option<&Path>) -> Result<(Vec<SourceFile>, Vec<Skipped>)> {
-    let meta = fs::metadata(root)
-        .with_context(|| format!("cannot open corpus folder '{}'", root.display()))?;
-    if !meta.is_dir() {
-        bail!("corpus '{}' is not a folder", root.display());
-    }
+    walk_root(root)?;
     let exclude = exclude.and_then(|p| fs::canonicalize(p).ok());
     let mut files = Vec::new();
     let mut skipped = Vec::new();
@@ -74,13 +91,35 @@ pub fn walk(root: &Path, exclude: Option<&Path>) -> Result<(Vec<SourceFile>, Vec
                 format!("{rel_dir}/{name}")
             };
             let full_path = entry.path();
-            // Follow symlinks: a linked file or folder is part of the corpus.
-            let Ok(meta) = fs::metadata(&full_path) else {
-                skipped.push(Skipped {
-                    rel_path,
-                    reason: "broken symbolic link".into(),
-                });
+            // Cheap first (the walk runs before every search): the entry's
+            // type comes with the listing, so folders and non-article files
+            // need no stat, and an article is stat'ed relative to its folder.
+            let file_type = entry.file_type().ok();
+            if file_type.is_some_and(|t| t.is_dir()) {
+                stack.push((full_path, rel_path));
                 continue;
+            }
+            if file_type.is_some_and(|t| t.is_file()) && !has_article_extension(&full_path) {
+                continue;
+            }
+            // Follow symlinks: a linked file or folder is part of the corpus.
+            let is_link = file_type.is_none_or(|t| t.is_symlink());
+            let meta = if is_link {
+                fs::metadata(&full_path)
+            } else {
+                entry.metadata()
+            };
+            let meta = match meta {
+                Ok(meta) => meta,
+                Err(err) => {
+                    let reason = if is_link {
+                        format!("broken symbolic link: {err}")
+                    } else {
+                        "cannot read: the file disappeared".into()
+                    };
+                    skipped.push(Skipped { rel_path, reason });
+                    continue;
+                }
             };
             if meta.is_dir() {
                 stack.push((full_path, rel_path));
@@ -88,6 +127,8 @@ pub fn walk(root: &Path, exclude: Option<&Path>) -> Result<(Vec<SourceFile>, Vec
                 files.push(SourceFile {
                     full_path,
                     rel_path,
+                    size: meta.len(),
+                    mtime: meta.modified().map_or(0, nanos_since_epoch),
                 });
             }
         }
@@ -96,36 +137,95 @@ pub fn walk(root: &Path, exclude: Option<&Path>) -> Result<(Vec<SourceFile>, Vec
     Ok((files, skipped))
 }
 
+/// Checks that `root` is a folder that can be listed: a clear error otherwise.
+pub fn walk_root(root: &Path) -> Result<()> {
+    let meta = fs::metadata(root)
+        .with_context(|| format!("cannot open corpus folder '{}'", root.display()))?;
+    if !meta.is_dir() {
+        bail!("corpus '{}' is not a folder", root.display());
+    }
+    fs::read_dir(root)
+        .with_context(|| format!("cannot read corpus folder '{}'", root.display()))?;
+    Ok(())
+}
+
 fn has_article_extension(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| ARTICLE_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
-/// Reads and parses one article; `Err` holds a one-line reason to skip it.
-pub fn read_article(file: &SourceFile) -> Result<Article, String> {
-    let bytes = fs::read(&file.full_path).map_err(|e| format!("cannot read: {e}"))?;
-    let text = decode(&bytes)?;
-    if text.trim().is_empty() {
-        return Err("empty file".into());
-    }
-    let stem = Path::new(&file.rel_path)
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    Ok(parse_article(&file.rel_path, &stem, &text))
+/// Nanoseconds since 1970 (0 for earlier times, read as "unknown").
+pub fn nanos_since_epoch(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 
-/// Text of an article file: UTF-8, with or without a byte-order mark.
-fn decode(bytes: &[u8]) -> Result<String, String> {
-    if bytes.iter().take(8192).any(|&b| b == 0) {
-        return Err("binary file (contains NUL bytes)".into());
+/// Reads and parses one article; `Err` holds a one-line reason to skip it.
+pub fn read_article(file: &SourceFile) -> Result<Article, String> {
+    let text = decode_article(read_bytes(file)?)?;
+    let article = parse_article(&file.rel_path, &file.stem(), &text);
+    if article.passages.is_empty() {
+        return Err(NO_TEXT.into());
     }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    String::from_utf8(bytes.to_vec()).map_err(|e| {
-        format!(
-            "not valid UTF-8 (byte {}): save it as UTF-8",
-            e.utf8_error().valid_up_to()
-        )
-    })
+    Ok(article)
+}
+
+/// Why an article with no passages is skipped.
+pub const NO_TEXT: &str = "no text to index (only headings, links or images)";
+
+/// The raw bytes of an article file; `Err` holds a one-line reason to skip it.
+pub fn read_bytes(file: &SourceFile) -> Result<Vec<u8>, String> {
+    if file.size > MAX_ARTICLE_BYTES {
+        return Err(too_large(file.size));
+    }
+    let bytes = fs::read(&file.full_path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::PermissionDenied => "cannot read: permission denied".to_string(),
+        std::io::ErrorKind::NotFound => "cannot read: the file disappeared".to_string(),
+        _ => format!("cannot read: {e}"),
+    })?;
+    if bytes.len() as u64 > MAX_ARTICLE_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+fn too_large(size: u64) -> String {
+    format!(
+        "too large ({} MB; articles over {} MB are skipped)",
+        size >> 20,
+        MAX_ARTICLE_BYTES >> 20
+    )
+}
+
+/// The text of an article file from its bytes; `Err` holds a one-line reason
+/// to skip it (empty, binary, not decodable).
+pub fn decode_article(bytes: Vec<u8>) -> Result<String, String> {
+    if bytes.is_empty() {
+        return Err("empty file".into());
+    }
+    let text = decode(bytes)?.text;
+    if text.trim().is_empty() {
+        return Err("empty file (only whitespace)".into());
+    }
+    Ok(lone_cr_to_lf(text))
+}
+
+/// Turns old-Mac line ends (a lone `\r`) into `\n`: the Markdown parser
+/// mishandles some blocks (code fences) after a lone `\r`. Lines are counted
+/// the same either way, so line numbers do not move.
+fn lone_cr_to_lf(text: String) -> String {
+    let bytes = text.as_bytes();
+    let lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+    if !(0..bytes.len()).any(lone) {
+        return text;
+    }
+    let mut out = text.into_bytes();
+    for i in 0..out.len() {
+        if out[i] == b'\r' && out.get(i + 1) != Some(&b'\n') {
+            out[i] = b'\n';
+        }
+    }
+    // Only ASCII bytes were replaced by ASCII bytes.
+    String::from_utf8(out).unwrap_or_default()
 }

@@ -1,11 +1,22 @@
 //! The on-disk index: a tantivy index of passages plus a record of how it was built.
 //!
-//! Every commit carries an [`IndexInfo`] as its tantivy commit payload, written
-//! atomically with the data: the schema and analyzer versions and the
-//! dictionary that produced the terms. An index whose record does not match
-//! this build of zhsearch is refused with a rebuild hint, because its terms
-//! would silently miss queries analyzed the new way.
+//! Every commit carries a JSON [`Payload`] as its tantivy commit payload, so it
+//! is written atomically with the data (tantivy replaces `meta.json` by
+//! rename). It holds:
+//!
+//! * an [`IndexInfo`]: the schema and analyzer versions and the dictionary
+//!   that produced the terms. An index whose record does not match this build
+//!   of zhsearch is refused with a rebuild hint, because its terms would
+//!   silently miss queries analyzed the new way;
+//! * the [`Manifest`] of the corpus files it holds (size, mtime, content hash),
+//!   which makes updates incremental and lets `search` notice a changed corpus.
+//!
+//! The manifest lives in the payload rather than in documents or a file of its
+//! own because that is the one place tantivy commits atomically with the
+//! passages, and reading it costs no search: `meta.json` is read on open anyway.
 
+pub mod lock;
+pub mod manifest;
 pub mod schema;
 pub mod writer;
 
@@ -17,8 +28,10 @@ use serde::{Deserialize, Serialize};
 use tantivy::Index;
 
 use crate::analysis::{self, Lexicon};
+pub use lock::{LockBusy, Wait};
+pub use manifest::{Changes, Manifest};
 pub use schema::{Fields, SCHEMA_VERSION};
-pub use writer::{BuildReport, build};
+pub use writer::{Progress, Rebuilt, UpdateOptions, UpdateReport, update};
 
 /// How an index was built, stored with every commit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,11 +53,39 @@ impl IndexInfo {
     }
 }
 
+/// The tantivy commit payload: how the index was built and from which files.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Payload {
+    #[serde(flatten)]
+    pub info: IndexInfo,
+    /// Absent in indexes written before zhsearch kept one.
+    #[serde(default)]
+    pub manifest: Option<Manifest>,
+}
+
+impl Payload {
+    /// The payload this build of zhsearch writes.
+    pub fn current(manifest: Manifest, info: IndexInfo) -> Self {
+        Payload {
+            info,
+            manifest: Some(manifest),
+        }
+    }
+
+    pub fn to_json(&self) -> serde_json::Result<String> {
+        serde_json::to_string(self)
+    }
+}
+
 /// An opened index, ready to search.
 pub struct SearchIndex {
+    /// The index folder.
+    pub dir: PathBuf,
     pub index: Index,
     pub fields: Fields,
     pub info: IndexInfo,
+    /// The corpus files the index holds (`None` for an index from an older zhsearch).
+    pub manifest: Option<Manifest>,
 }
 
 /// Why an index could not be opened; callers branch on `Missing` to build one.
@@ -98,6 +139,77 @@ impl fmt::Display for OpenError {
 
 impl std::error::Error for OpenError {}
 
+impl OpenError {
+    /// Why the index cannot be used, without the advice (`it was built …`).
+    pub fn reason(&self) -> String {
+        match self {
+            OpenError::Missing(_) => "it does not exist".into(),
+            OpenError::Incompatible { reason, .. } => format!("it was built {reason}"),
+            OpenError::Stale {
+                found, expected, ..
+            } => format!("it was built with dictionary '{found}' (now '{expected}')"),
+            OpenError::Damaged { cause, .. } => format!("it is damaged ({cause})"),
+        }
+    }
+
+    /// The error for a damaged index in `dir`.
+    pub fn damaged(dir: &Path, cause: impl fmt::Display) -> Self {
+        OpenError::Damaged {
+            dir: dir.to_path_buf(),
+            cause: one_line(&cause.to_string()),
+        }
+    }
+}
+
+/// A tantivy error message on one short line, naming the damaged file when
+/// tantivy's message does (its `Debug`-formatted errors are unreadable).
+fn one_line(message: &str) -> String {
+    let file_named = |marker: &str| {
+        let start = message.find(marker)? + marker.len();
+        let end = message[start..].find('"')? + start;
+        Some(&message[start..end])
+    };
+    if message.contains("FileDoesNotExist")
+        && let Some(path) = file_named("FileDoesNotExist(\"")
+    {
+        return format!("file '{path}' is missing");
+    }
+    if let Some(path) = file_named("filepath: \"") {
+        return format!("file '{path}' is corrupt");
+    }
+    let message = message
+        .trim_start_matches("An IO error occurred: ")
+        .trim_start_matches("Data corrupted: ");
+    let line = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
+}
+
+/// The corpus folder the index in `dir` was built from, read straight from
+/// its `meta.json` (no index is opened).
+pub fn stored_corpus(dir: &Path) -> Option<PathBuf> {
+    #[derive(Deserialize)]
+    struct Meta {
+        payload: Option<String>,
+    }
+    let meta: Meta = serde_json::from_slice(&std::fs::read(dir.join("meta.json")).ok()?).ok()?;
+    let payload: Payload = serde_json::from_str(meta.payload.as_deref()?).ok()?;
+    payload.manifest?.corpus
+}
+
+/// Whether `dir` holds files of a tantivy index (with or without `meta.json`).
+fn has_index_files(dir: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().any(|e| {
+        let name = e.file_name().to_string_lossy().into_owned();
+        name == ".managed.json" || writer::is_segment_file(&name)
+    })
+}
+
 /// Whether `dir` holds a tantivy index at all.
 pub fn exists(dir: &Path) -> bool {
     dir.join("meta.json").is_file()
@@ -106,15 +218,15 @@ pub fn exists(dir: &Path) -> bool {
 /// Opens the index in `dir`, checking it was built the way this zhsearch builds.
 pub fn open(dir: &Path, lexicon: &Arc<Lexicon>) -> Result<SearchIndex, OpenError> {
     if !exists(dir) {
+        if has_index_files(dir) {
+            return Err(OpenError::damaged(dir, "its meta.json is missing"));
+        }
         return Err(OpenError::Missing(dir.to_path_buf()));
     }
-    let damaged = |cause: String| OpenError::Damaged {
-        dir: dir.to_path_buf(),
-        cause,
-    };
+    let damaged = |cause: String| OpenError::damaged(dir, cause);
     let index = Index::open_in_dir(dir).map_err(|e| damaged(e.to_string()))?;
     let metas = index.load_metas().map_err(|e| damaged(e.to_string()))?;
-    let info: IndexInfo = metas
+    let payload: Payload = metas
         .payload
         .as_deref()
         .and_then(|p| serde_json::from_str(p).ok())
@@ -123,29 +235,59 @@ pub fn open(dir: &Path, lexicon: &Arc<Lexicon>) -> Result<SearchIndex, OpenError
             reason: "by another program or an unknown version of zhsearch".into(),
         })?;
     let expected = IndexInfo::current(lexicon);
-    if info.schema_version == expected.schema_version
-        && info.analyzer_version == expected.analyzer_version
-        && info.dictionary != expected.dictionary
+    if payload.info.schema_version == expected.schema_version
+        && payload.info.analyzer_version == expected.analyzer_version
+        && payload.info.dictionary != expected.dictionary
     {
         return Err(OpenError::Stale {
             dir: dir.to_path_buf(),
-            found: info.dictionary,
+            found: payload.info.dictionary,
             expected: expected.dictionary,
         });
     }
-    if info != expected {
+    if payload.info != expected {
         return Err(OpenError::Incompatible {
             dir: dir.to_path_buf(),
-            reason: describe_mismatch(&info, &expected),
+            reason: describe_mismatch(&payload.info, &expected),
         });
     }
     let fields = Fields::from_schema(&index.schema()).map_err(|e| damaged(e.to_string()))?;
     analysis::register_tokenizers(&index, lexicon);
     Ok(SearchIndex {
+        dir: dir.to_path_buf(),
         index,
         fields,
-        info,
+        info: payload.info,
+        manifest: payload.manifest,
     })
+}
+
+/// Checks every file of `index` before an update builds on it: opens every
+/// segment the way a search does (missing or truncated files), then verifies
+/// each file's checksum (garbage inside a file, which tantivy would otherwise
+/// only trip over, or not notice, while searching). Reads the whole index
+/// once, which an update can afford and a search could not.
+pub fn check_segments(index: &Index) -> Result<(), String> {
+    let reader = index.reader().map_err(|e| one_line(&e.to_string()))?;
+    let searcher = reader.searcher();
+    for segment in searcher.segment_readers() {
+        segment
+            .get_store_reader(1)
+            .map_err(|e| one_line(&e.to_string()))?;
+    }
+    let damaged = index
+        .validate_checksum()
+        .map_err(|e| one_line(&e.to_string()))?;
+    let mut names: Vec<String> = damaged.iter().map(|p| p.display().to_string()).collect();
+    names.sort();
+    match names.first() {
+        None => Ok(()),
+        Some(first) if names.len() == 1 => Err(format!("file '{first}' fails its checksum")),
+        Some(first) => Err(format!(
+            "file '{first}' and {} more fail their checksums",
+            names.len() - 1
+        )),
+    }
 }
 
 fn describe_mismatch(found: &IndexInfo, expected: &IndexInfo) -> String {

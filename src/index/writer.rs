@@ -1,117 +1,534 @@
-//! Building the index from a corpus folder.
+//! Bringing the index up to date with a corpus folder.
+//!
+//! **Incremental.** [`update`] compares the corpus with the index's
+//! [`Manifest`]: new files are added, changed ones (by content hash) have
+//! their passages deleted by path and added again, vanished ones are deleted,
+//! and unchanged ones are not even read. The changes and the new manifest go
+//! into one tantivy commit, which is atomic (tantivy switches `meta.json` by
+//! rename): a run killed at any moment leaves the previous commit, complete
+//! and searchable, and the next run simply does the work again.
+//!
+//! **From scratch.** With `--rebuild`, or when the index is missing,
+//! incompatible or damaged, a new index is built beside the old one in
+//! `INDEX/.zhsearch-build/` and then installed: its segment files are moved
+//! in, then its `meta.json` replaces the old one by rename (the switch), then
+//! the old files are deleted. Until the switch the old index is what searches
+//! see; after it, the new one. Memory stays within the writer budget: tantivy
+//! flushes segments to disk as its buffers fill, and only one article is held
+//! in memory at a time.
 
-use std::path::Path;
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, Result, bail};
+use tantivy::directory::{Directory, META_LOCK, MmapDirectory};
+use tantivy::schema::Term;
 use tantivy::{Index, IndexWriter, TantivyDocument, doc};
 
-use super::{Fields, IndexInfo};
+use super::lock::{UpdateLock, Wait};
+use super::manifest::{FileEntry, Manifest, hash_bytes};
+use super::{Fields, IndexInfo, OpenError, Payload};
 use crate::analysis::{self, Lexicon};
-use crate::corpus::{self, Article, Skipped};
+use crate::corpus::{self, Article, Skipped, SourceFile};
 
 /// Memory the tantivy writer may use for its buffers, in bytes, across threads.
-const WRITER_BUDGET: usize = 96 * 1024 * 1024;
+pub const WRITER_BUDGET: usize = 96 * 1024 * 1024;
 
-/// What a build did, for the summary line.
+/// Where a from-scratch build is made before it replaces the index.
+pub const STAGING_DIR: &str = ".zhsearch-build";
+
+/// How to update.
+#[derive(Debug, Clone, Copy)]
+pub struct UpdateOptions {
+    /// Build from scratch even when the index could be updated.
+    pub rebuild: bool,
+    /// Wait for another update of the same index instead of failing.
+    pub wait: Wait,
+}
+
+/// Why the whole index was built anew.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rebuilt {
+    /// `--rebuild` was asked for.
+    Requested,
+    /// There was no index.
+    Missing,
+    /// The index could not be updated (incompatible, damaged, no manifest): why.
+    Replaced(String),
+}
+
+/// Where an update is, for a progress bar.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'a> {
+    /// Another update holds the lock; waiting for it.
+    Waiting,
+    /// The corpus was listed: `files` article files.
+    Scanned { files: usize },
+    /// About to look at the `done`-th file (0-based) of the corpus.
+    File { done: usize, path: &'a str },
+    /// All files seen; committing (and merging) the index.
+    Committing,
+}
+
+/// What an update did, for the summary line.
 #[derive(Debug, Clone, Default)]
-pub struct BuildReport {
-    pub articles: usize,
-    pub passages: usize,
+pub struct UpdateReport {
+    /// Articles new to the index.
+    pub added: usize,
+    /// Articles whose content changed and were indexed again.
+    pub updated: usize,
+    /// Articles deleted from the index because their file is gone.
+    pub removed: usize,
+    /// Articles whose content did not change.
+    pub unchanged: usize,
+    /// Files not in the index, and why (including files that were before).
     pub skipped: Vec<Skipped>,
+    /// `Some` when the whole index was built anew.
+    pub rebuilt: Option<Rebuilt>,
+    /// Articles in the index afterwards.
+    pub articles: usize,
+    /// Passages in the index afterwards.
+    pub passages: usize,
     pub elapsed: Duration,
 }
 
-/// Builds the index of `corpus_dir` into `index_dir` from scratch, replacing
-/// what was there in one atomic commit (a crash leaves the previous index).
-pub fn build(corpus_dir: &Path, index_dir: &Path, lexicon: &Arc<Lexicon>) -> Result<BuildReport> {
+/// Brings the index in `index_dir` up to date with `corpus_dir` (see the
+/// module docs). Fails when the corpus folder is missing, unreadable or has no
+/// article files, and when another update holds the lock (unless waiting).
+pub fn update(
+    corpus_dir: &Path,
+    index_dir: &Path,
+    lexicon: &Arc<Lexicon>,
+    options: UpdateOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<UpdateReport> {
     let started = Instant::now();
-    let (files, mut skipped) = corpus::walk(corpus_dir, Some(index_dir))?;
-    if files.is_empty() && skipped.is_empty() {
+    // List the corpus before creating anything: a missing or empty corpus
+    // leaves no index folder behind.
+    let mut scanned_at = corpus::nanos_since_epoch(SystemTime::now());
+    let (mut files, mut walk_skipped) = corpus::walk(corpus_dir, Some(index_dir))?;
+    if files.is_empty() && walk_skipped.is_empty() {
         bail!(
             "corpus folder '{}' has no articles (.md, .markdown or .txt files)",
             corpus_dir.display()
         );
     }
-    let (index, fields) = create_or_open(index_dir)?;
-    analysis::register_tokenizers(&index, lexicon);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    let mut writer: IndexWriter = index
-        .writer_with_num_threads(threads, WRITER_BUDGET)
-        .with_context(|| format!("cannot write the index at '{}'", index_dir.display()))?;
-    writer.delete_all_documents()?;
-    let mut report = BuildReport::default();
-    for file in &files {
-        match corpus::read_article(file) {
-            Ok(article) => {
-                report.passages += add_article(&writer, &fields, &article)?;
-                report.articles += 1;
-            }
-            Err(reason) => skipped.push(Skipped {
-                rel_path: file.rel_path.clone(),
-                reason,
-            }),
-        }
+    let mut waited = false;
+    let _lock = UpdateLock::acquire(index_dir, options.wait, || {
+        waited = true;
+        progress(Progress::Waiting);
+    })?;
+    if waited {
+        // The other update may have taken a while: list again.
+        scanned_at = corpus::nanos_since_epoch(SystemTime::now());
+        (files, walk_skipped) = corpus::walk(corpus_dir, Some(index_dir))?;
     }
-    let payload = serde_json::to_string(&IndexInfo::current(lexicon))?;
-    let mut commit = writer.prepare_commit()?;
-    commit.set_payload(&payload);
-    commit.commit().context("cannot commit the index")?;
-    writer.wait_merging_threads()?;
-    report.skipped = skipped;
+    progress(Progress::Scanned { files: files.len() });
+    remove_temp_files(index_dir);
+    let staging = index_dir.join(STAGING_DIR);
+    if staging.exists() {
+        // Left by a run that was killed: its work is lost, the index is not.
+        fs::remove_dir_all(&staging).with_context(|| {
+            format!("cannot remove the unfinished build '{}'", staging.display())
+        })?;
+    }
+    let manifest = Manifest {
+        corpus: fs::canonicalize(corpus_dir).ok(),
+        scanned_at,
+        files: Default::default(),
+    };
+    let previous = if options.rebuild {
+        Err(Rebuilt::Requested)
+    } else {
+        open_previous(index_dir, lexicon)
+    };
+    let mut report = match previous {
+        Ok((index, old)) => {
+            let mut run = Run::new(index, Some(old), manifest, lexicon);
+            run.index_files(&files, progress)?;
+            if run.changed() {
+                progress(Progress::Committing);
+                run.commit()?;
+            }
+            run.report.articles = run.new.articles();
+            run.report.passages = run.new.passages();
+            run.report
+        }
+        Err(why) => {
+            fs::create_dir_all(&staging)
+                .with_context(|| format!("cannot create '{}'", staging.display()))?;
+            let (schema, _) = Fields::build_schema();
+            let index = Index::create_in_dir(&staging, schema)
+                .with_context(|| format!("cannot create an index in '{}'", staging.display()))?;
+            let mut run = Run::new(index, None, manifest, lexicon);
+            run.index_files(&files, progress)?;
+            progress(Progress::Committing);
+            run.commit()?;
+            let mut report = run.report;
+            report.rebuilt = Some(why);
+            install(&staging, index_dir)?;
+            report
+        }
+    };
+    report.skipped.extend(walk_skipped);
+    report.skipped.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
     report.elapsed = started.elapsed();
     Ok(report)
 }
 
-/// Adds one document per passage; returns how many.
-fn add_article(writer: &IndexWriter, fields: &Fields, article: &Article) -> Result<usize> {
-    for passage in &article.passages {
-        let doc: TantivyDocument = doc!(
-            fields.path => article.path.as_str(),
-            fields.line => passage.line as u64,
-            fields.title => article.title.as_str(),
-            fields.heading => passage.breadcrumb(),
-            fields.text => passage.text.as_str(),
-            fields.chars => passage.text.as_str(),
-        );
-        writer.add_document(doc)?;
+/// The index to update in place, with its manifest; else why to rebuild.
+fn open_previous(index_dir: &Path, lexicon: &Arc<Lexicon>) -> Result<(Index, Manifest), Rebuilt> {
+    let opened = match super::open(index_dir, lexicon) {
+        Ok(opened) => opened,
+        Err(OpenError::Missing(_)) => return Err(Rebuilt::Missing),
+        Err(err) => return Err(Rebuilt::Replaced(err.reason())),
+    };
+    let Some(manifest) = opened.manifest else {
+        return Err(Rebuilt::Replaced(
+            "it keeps no record of its files (built by an older zhsearch)".into(),
+        ));
+    };
+    // Deleting by path reads every segment: make sure they are sound.
+    if let Err(cause) = super::check_segments(&opened.index) {
+        return Err(Rebuilt::Replaced(format!("it is damaged ({cause})")));
     }
-    Ok(article.passages.len())
+    Ok((opened.index, manifest))
 }
 
-/// Opens the index in `dir` when its schema is ours, else starts a new one
-/// (an incompatible or damaged index is replaced).
-fn create_or_open(dir: &Path) -> Result<(Index, Fields)> {
-    let (schema, fields) = Fields::build_schema();
-    if super::exists(dir) {
-        if let Ok(index) = Index::open_in_dir(dir)
-            && index.schema() == schema
+/// One pass over the corpus files into one index.
+struct Run {
+    index: Index,
+    fields: Fields,
+    writer: Option<IndexWriter>,
+    old: Manifest,
+    new: Manifest,
+    /// Whether the old manifest had entries that were only hashed (racy) or
+    /// whose stat changed: the new manifest must be saved even without new documents.
+    manifest_dirty: bool,
+    report: UpdateReport,
+    /// How this run analyzes text, recorded with its commit.
+    info: IndexInfo,
+}
+
+impl Run {
+    fn new(index: Index, old: Option<Manifest>, new: Manifest, lexicon: &Arc<Lexicon>) -> Self {
+        analysis::register_tokenizers(&index, lexicon);
+        let (_, fields) = Fields::build_schema();
+        Run {
+            index,
+            fields,
+            writer: None,
+            manifest_dirty: old.is_none(),
+            old: old.unwrap_or_default(),
+            new,
+            report: UpdateReport::default(),
+            info: IndexInfo::current(lexicon),
+        }
+    }
+
+    fn changed(&self) -> bool {
+        let r = &self.report;
+        self.manifest_dirty || r.added + r.updated + r.removed > 0
+    }
+
+    /// The writer, opened on first use (an update with nothing to do opens none).
+    fn writer(&mut self) -> Result<&IndexWriter> {
+        if self.writer.is_none() {
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+            let writer = self
+                .index
+                .writer_with_num_threads(threads, WRITER_BUDGET)
+                .context("cannot open the index for writing")?;
+            self.writer = Some(writer);
+        }
+        Ok(self.writer.as_ref().expect("writer was just set"))
+    }
+
+    fn delete(&mut self, path: &str) -> Result<()> {
+        let term = Term::from_field_text(self.fields.path, path);
+        self.writer()?.delete_term(term);
+        Ok(())
+    }
+
+    fn skip(&mut self, file: &SourceFile, hash: u64, reason: String) {
+        self.report.skipped.push(Skipped {
+            rel_path: file.rel_path.clone(),
+            reason: reason.clone(),
+        });
+        let entry = FileEntry {
+            size: file.size,
+            mtime: file.mtime,
+            hash,
+            passages: 0,
+            skipped: Some(reason),
+        };
+        self.new.files.insert(file.rel_path.clone(), entry);
+    }
+
+    fn index_files(
+        &mut self,
+        files: &[SourceFile],
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<()> {
+        for (done, file) in files.iter().enumerate() {
+            progress(Progress::File {
+                done,
+                path: &file.rel_path,
+            });
+            self.index_file(file)?;
+        }
+        let gone: Vec<(String, bool)> = self
+            .old
+            .files
+            .iter()
+            .filter(|(path, _)| !self.new.files.contains_key(*path))
+            .map(|(path, entry)| (path.clone(), entry.is_indexed()))
+            .collect();
+        for (path, was_indexed) in gone {
+            self.manifest_dirty = true;
+            if was_indexed {
+                self.delete(&path)?;
+                self.report.removed += 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn index_file(&mut self, file: &SourceFile) -> Result<()> {
+        let old = self.old.files.get(&file.rel_path).cloned();
+        if let Some(entry) = &old
+            && self.old.is_fresh(entry, file)
+            && !entry.is_read_error()
         {
-            return Ok((index, fields));
+            self.keep(file, entry.clone());
+            return Ok(());
         }
-        clear_index_files(dir)?;
+        self.manifest_dirty = true;
+        let was_indexed = old.as_ref().is_some_and(FileEntry::is_indexed);
+        let bytes = match corpus::read_bytes(file) {
+            Ok(bytes) => bytes,
+            Err(reason) => {
+                if was_indexed {
+                    self.delete(&file.rel_path)?;
+                }
+                self.skip(file, 0, reason);
+                return Ok(());
+            }
+        };
+        let hash = hash_bytes(&bytes);
+        if let Some(entry) = &old
+            && entry.hash == hash
+            && !entry.is_read_error()
+        {
+            let entry = FileEntry {
+                size: file.size,
+                mtime: file.mtime,
+                ..entry.clone()
+            };
+            self.keep(file, entry);
+            return Ok(());
+        }
+        if was_indexed {
+            self.delete(&file.rel_path)?;
+        }
+        let text = match corpus::decode_article(bytes) {
+            Ok(text) => text,
+            Err(reason) => {
+                self.skip(file, hash, reason);
+                return Ok(());
+            }
+        };
+        // Piece by piece: a huge article never has all its passages in memory.
+        let mut passages = 0u32;
+        corpus::parse_article_in_pieces(
+            &file.rel_path,
+            &file.stem(),
+            &text,
+            corpus::PIECE_BYTES,
+            |piece| -> Result<()> {
+                passages = passages.saturating_add(self.add_article(&piece)?);
+                Ok(())
+            },
+        )?;
+        drop(text);
+        if passages == 0 {
+            self.skip(file, hash, corpus::NO_TEXT.into());
+            return Ok(());
+        }
+        let entry = FileEntry {
+            size: file.size,
+            mtime: file.mtime,
+            hash,
+            passages,
+            skipped: None,
+        };
+        self.new.files.insert(file.rel_path.clone(), entry);
+        if was_indexed {
+            self.report.updated += 1;
+        } else {
+            self.report.added += 1;
+        }
+        Ok(())
     }
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create index folder '{}'", dir.display()))?;
-    let index = Index::create_in_dir(dir, schema)
-        .with_context(|| format!("cannot create an index in '{}'", dir.display()))?;
-    Ok((index, fields))
+
+    /// Records an unchanged file (indexed or skipped as before).
+    fn keep(&mut self, file: &SourceFile, entry: FileEntry) {
+        match &entry.skipped {
+            Some(reason) => self.report.skipped.push(Skipped {
+                rel_path: file.rel_path.clone(),
+                reason: reason.clone(),
+            }),
+            None => self.report.unchanged += 1,
+        }
+        self.new.files.insert(file.rel_path.clone(), entry);
+    }
+
+    /// Adds one document per passage; returns how many.
+    fn add_article(&mut self, article: &Article) -> Result<u32> {
+        let fields = self.fields;
+        let writer = self.writer()?;
+        for passage in &article.passages {
+            let doc: TantivyDocument = doc!(
+                fields.path => article.path.as_str(),
+                fields.line => passage.line as u64,
+                fields.title => article.title.as_str(),
+                fields.heading => passage.breadcrumb(),
+                fields.text => passage.text.as_str(),
+                fields.chars => passage.text.as_str(),
+            );
+            writer.add_document(doc)?;
+        }
+        Ok(u32::try_from(article.passages.len()).unwrap_or(u32::MAX))
+    }
+
+    /// Commits the documents and the new manifest in one atomic step.
+    fn commit(&mut self) -> Result<()> {
+        let payload = Payload::current(self.new.clone(), self.info.clone()).to_json()?;
+        self.writer()?;
+        let writer = self.writer.as_mut().expect("writer was just opened");
+        let mut commit = writer.prepare_commit().context("cannot commit the index")?;
+        commit.set_payload(&payload);
+        commit.commit().context("cannot commit the index")?;
+        if let Some(writer) = self.writer.take() {
+            writer
+                .wait_merging_threads()
+                .context("cannot merge the index segments")?;
+        }
+        self.report.articles = self.new.articles();
+        self.report.passages = self.new.passages();
+        Ok(())
+    }
 }
 
-/// Removes tantivy's files from `dir`, leaving anything else (e.g. `.gitkeep`).
-fn clear_index_files(dir: &Path) -> Result<()> {
-    for entry in std::fs::read_dir(dir)?.flatten() {
+/// Installs the index built in `staging` as the index in `index_dir`
+/// (see the module docs for why each step is safe to be killed after).
+fn install(staging: &Path, index_dir: &Path) -> Result<()> {
+    let context = || format!("cannot install the new index in '{}'", index_dir.display());
+    let new_files = managed_files(staging)?;
+    let old_files = managed_files(index_dir).unwrap_or_default();
+    // 1. Move the new segment files in; their names are unique, nothing is overwritten.
+    for name in new_files.iter().filter(|n| *n != "meta.json") {
+        fs::rename(staging.join(name), index_dir.join(name)).with_context(context)?;
+    }
+    // 2. Tantivy's list of its files: both sets, so whichever meta.json is in
+    //    place after a crash, the next writer collects the other set's files.
+    let union: HashSet<&String> = new_files.iter().chain(&old_files).collect();
+    write_managed(index_dir, union).with_context(context)?;
+    sync_dir(index_dir).with_context(context)?;
+    // 3. The switch.
+    fs::rename(staging.join("meta.json"), index_dir.join("meta.json")).with_context(context)?;
+    sync_dir(index_dir).with_context(context)?;
+    // 4. Delete the old files, holding tantivy's meta lock so that no search is
+    //    between reading meta.json and opening the files it names.
+    let directory = MmapDirectory::open(index_dir).with_context(context)?;
+    let meta_lock = directory.acquire_lock(&META_LOCK).with_context(context)?;
+    let keep: HashSet<&String> = new_files.iter().collect();
+    for entry in fs::read_dir(index_dir).with_context(context)?.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let ours = name == "meta.json"
-            || name == ".managed.json"
-            || name.ends_with(".lock")
-            || name.contains('.') && name.len() > 32;
-        if ours && entry.path().is_file() {
-            std::fs::remove_file(entry.path()).with_context(|| {
-                format!("cannot remove old index file {}", entry.path().display())
-            })?;
+        let stale = old_files.contains(&name) || is_segment_file(&name);
+        if stale && !keep.contains(&name) {
+            // A file that cannot be deleted is only wasted space.
+            let _ = fs::remove_file(entry.path());
         }
     }
+    write_managed(index_dir, keep).with_context(context)?;
+    drop(meta_lock);
+    let _ = fs::remove_dir_all(staging);
     Ok(())
+}
+
+/// The files tantivy lists as its own in `dir` (`.managed.json`).
+fn managed_files(dir: &Path) -> Result<Vec<String>> {
+    let path = dir.join(".managed.json");
+    let bytes = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_slice(&bytes).with_context(|| format!("cannot parse {}", path.display()))
+}
+
+/// Replaces `.managed.json` atomically.
+fn write_managed<'s>(dir: &Path, files: impl IntoIterator<Item = &'s String>) -> Result<()> {
+    let mut files: Vec<&String> = files.into_iter().collect();
+    files.sort();
+    let temp = dir.join(".managed.json.zhsearch-new");
+    let file = fs::File::create(&temp)?;
+    serde_json::to_writer(&file, &files)?;
+    file.sync_all()?;
+    fs::rename(&temp, dir.join(".managed.json"))?;
+    Ok(())
+}
+
+/// Removes the temporary files of atomic writes that a killed run left behind
+/// (tantivy writes `meta.json` through `.tmpXXXXXX`). Only called under the
+/// update lock, when no other writer can be mid-write.
+fn remove_temp_files(index_dir: &Path) {
+    let Ok(entries) = fs::read_dir(index_dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let temp = name.len() == ".tmp".len() + 6 && name.starts_with(".tmp")
+            || name == ".managed.json.zhsearch-new";
+        if temp && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Whether `name` is a tantivy segment file: 32 hex digits, a dot, an extension.
+pub(crate) fn is_segment_file(name: &str) -> bool {
+    let Some((id, ext)) = name.split_at_checked(32) else {
+        return false;
+    };
+    id.bytes().all(|b| b.is_ascii_hexdigit()) && ext.starts_with('.') && ext.len() > 1
+}
+
+/// Makes renames in `dir` durable.
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    fs::File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// The staging folder of `index_dir` (for tests and cleanup).
+pub fn staging_dir(index_dir: &Path) -> PathBuf {
+    index_dir.join(STAGING_DIR)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segment_file_names() {
+        assert!(is_segment_file("0123456789abcdef0123456789abcdef.idx"));
+        assert!(is_segment_file("0123456789abcdef0123456789abcdef.12.del"));
+        assert!(!is_segment_file("meta.json"));
+        assert!(!is_segment_file("0123456789abcdef0123456789abcdef"));
+        assert!(!is_segment_file("000_faa1a318271c8744.txt"));
+        assert!(!is_segment_file("注销指南注销指南注销指南注销指南.md"));
+    }
 }

@@ -8,7 +8,7 @@ pub mod snippet;
 use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::schema::Value;
 use tantivy::{IndexReader, ReloadPolicy, TantivyDocument};
@@ -17,7 +17,7 @@ pub use query::{ParsedQuery, QueryError};
 pub use snippet::{DEFAULT_SNIPPET_CHARS, Snippet};
 
 use crate::analysis::{Lexicon, Synonyms};
-use crate::index::SearchIndex;
+use crate::index::{OpenError, SearchIndex};
 
 /// One ranked passage.
 #[derive(Debug, Clone)]
@@ -99,7 +99,7 @@ impl Engine {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
-            .context("cannot read the index")?;
+            .map_err(|e| OpenError::damaged(&index.dir, e))?;
         Ok(Engine {
             index,
             reader,
@@ -108,8 +108,18 @@ impl Engine {
         })
     }
 
-    /// Runs one query. A query with nothing searchable fails with [`QueryError`].
+    /// Runs one query. A query with nothing searchable fails with [`QueryError`];
+    /// a failure to read the index (a damaged file, even one that makes tantivy
+    /// panic) with [`OpenError::Damaged`].
     pub fn search(&self, raw: &str, options: SearchOptions) -> Result<SearchResults> {
+        let run = std::panic::AssertUnwindSafe(|| self.search_unguarded(raw, options));
+        match crate::panic_guard::catch(run) {
+            Ok(result) => result,
+            Err(message) => Err(OpenError::damaged(&self.index.dir, message).into()),
+        }
+    }
+
+    fn search_unguarded(&self, raw: &str, options: SearchOptions) -> Result<SearchResults> {
         let fields = &self.index.fields;
         let parsed = ParsedQuery::parse(raw);
         let built = self.build(&parsed)?;
@@ -197,8 +207,11 @@ impl Engine {
         for segment in searcher.segment_readers() {
             let inverted = segment
                 .inverted_index(self.index.fields.path)
-                .context("cannot read the index")?;
-            let mut terms = inverted.terms().stream().context("cannot read the index")?;
+                .map_err(|e| OpenError::damaged(&self.index.dir, e))?;
+            let mut terms = inverted
+                .terms()
+                .stream()
+                .map_err(|e| OpenError::damaged(&self.index.dir, e))?;
             while terms.advance() {
                 paths.insert(String::from_utf8_lossy(terms.key()).into_owned());
             }
@@ -243,13 +256,13 @@ impl Engine {
                 &built.query,
                 &(Count, TopDocs::with_limit(fetch).order_by_score()),
             )
-            .context("search failed")?;
+            .map_err(|e| OpenError::damaged(&self.index.dir, e))?;
         let concepts = rerank::concepts(&built.terms.sequence, &built.expansions, &self.synonyms);
         let mut candidates = Vec::with_capacity(top.len());
         for (i, (bm25, address)) in top.into_iter().enumerate() {
             let doc: TantivyDocument = searcher
                 .doc(address)
-                .context("cannot read a stored passage")?;
+                .map_err(|e| OpenError::damaged(&self.index.dir, e))?;
             let text_of = |field| {
                 doc.get_first(field)
                     .and_then(|v| v.as_str())

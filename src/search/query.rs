@@ -274,7 +274,7 @@ pub fn build(
             .sum::<u64>()
             .min(stats.num_docs);
         let group_idf = stats.idf(group_docs);
-        let alternatives: Vec<Box<dyn Query>> = weighted
+        let mut alternatives: Vec<Box<dyn Query>> = weighted
             .into_iter()
             .map(|(query, word, weight)| {
                 let scale = word.map_or(1.0, |w| {
@@ -288,6 +288,19 @@ pub fn build(
                 boosted(query, weight * scale)
             })
             .collect();
+        // The entry's own characters still find it where the passage's
+        // segmentation split it differently (讲解约流程 has no word 解约);
+        // as one more alternative they never add to a word match.
+        // Scaled to the group's rarity like the words.
+        if let Some(grams) = chars_any(fields, entry) {
+            let own_idf = stats.idf(stats.doc_freq(entry));
+            let scale = if own_idf > 0.0 {
+                (group_idf / own_idf).min(1.0)
+            } else {
+                1.0
+            };
+            alternatives.push(boosted(grams, CHARS_BOOST * scale));
+        }
         let kind = PartKind::Synonyms {
             entry: entry.clone(),
             synonyms: found.clone(),
@@ -432,6 +445,16 @@ fn chars_phrase(fields: &Fields, text: &str) -> Option<Box<dyn Query>> {
         .map(|(at, gram)| (at, term(fields.chars, &gram)))
         .collect();
     Some(Box::new(PhraseQuery::new_with_offset(terms)))
+}
+
+/// The character grams of `text` (bigrams, or the lone character), any of them.
+fn chars_any(fields: &Fields, text: &str) -> Option<Box<dyn Query>> {
+    let grams = analysis::phrase_grams(text)?;
+    let any = grams
+        .iter()
+        .map(|(_, gram)| (Occur::Should, term_query(fields.chars, gram)))
+        .collect();
+    Some(Box::new(BooleanQuery::new(any)))
 }
 
 /// Passages whose text holds every character gram of `text` — for exclusion.

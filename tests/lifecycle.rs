@@ -1,0 +1,495 @@
+//! The index over time: incremental updates, stale-index notices, locking,
+//! damaged and incompatible indexes, and runs killed halfway.
+
+use std::fs::{self, File};
+use std::path::Path;
+use std::process::{Command as StdCommand, Stdio};
+use std::time::{Duration, Instant};
+
+use predicates::prelude::*;
+
+use crate::util::TestDir;
+
+fn article(title: &str, body: &str) -> String {
+    format!("# {title}\n\n{body}\n")
+}
+
+fn stdout_of(out: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&out.get_output().stdout).into_owned()
+}
+
+fn stderr_of(out: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&out.get_output().stderr).into_owned()
+}
+
+/// The index's `meta.json` payload, parsed.
+fn payload(dir: &TestDir) -> serde_json::Value {
+    let meta: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("index/meta.json")).unwrap()).unwrap();
+    serde_json::from_str(meta["payload"].as_str().unwrap()).unwrap()
+}
+
+/// Rewrites the index's `meta.json` payload.
+fn set_payload(dir: &TestDir, payload: &serde_json::Value) {
+    let path = dir.path().join("index/meta.json");
+    let mut meta: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+    meta["payload"] = serde_json::Value::String(payload.to_string());
+    fs::write(&path, serde_json::to_vec(&meta).unwrap()).unwrap();
+}
+
+#[test]
+fn updates_are_incremental_and_summarised() {
+    let dir = TestDir::new();
+    dir.create(
+        "corpus/a.md",
+        article("甲", "甲文章讲营业厅办理销户的流程。"),
+    );
+    dir.create(
+        "corpus/b.md",
+        article("乙", "乙文章讲在线注销的步骤和材料。"),
+    );
+    dir.create("corpus/c.md", article("丙", "丙文章讲携号转网之前的准备。"));
+    dir.create("corpus/d.md", article("丁", "丁文章讲流量卡的套餐选择。"));
+    let out = dir.index();
+    assert!(
+        out.contains("4 added, 0 updated, 0 removed, 0 unchanged, 0 skipped"),
+        "{out}"
+    );
+
+    dir.create(
+        "corpus/a.md",
+        article("甲", "甲文章改写了，现在讲护照和在留卡。"),
+    );
+    let b = dir.path().join("corpus/b.md");
+    let content = fs::read(&b).unwrap();
+    fs::write(&b, content).unwrap(); // touched, same content
+    fs::remove_file(dir.path().join("corpus/c.md")).unwrap();
+    fs::rename(
+        dir.path().join("corpus/d.md"),
+        dir.path().join("corpus/renamed.md"),
+    )
+    .unwrap();
+    dir.create(
+        "corpus/new/e.md",
+        article("戊", "戊文章讲软银解约的违约金。"),
+    );
+    let out = dir.index();
+    assert!(
+        out.contains("2 added, 1 updated, 2 removed, 1 unchanged, 0 skipped"),
+        "{out}"
+    );
+    assert!(out.contains("4 articles"), "{out}");
+
+    assert_eq!(
+        dir.search_json(&["营业厅"]).total,
+        0,
+        "old text of a.md is gone"
+    );
+    assert_eq!(dir.search_json(&["在留卡"]).hits[0].path, "a.md");
+    assert_eq!(dir.search_json(&["携号转网"]).total, 0, "c.md is gone");
+    assert_eq!(dir.search_json(&["套餐"]).hits[0].path, "renamed.md");
+    assert_eq!(dir.search_json(&["违约金"]).hits[0].path, "new/e.md");
+
+    // Nothing changed: nothing to do.
+    let out = dir.index();
+    assert!(
+        out.contains(
+            "0 added, 0 updated, 0 removed, 4 unchanged, 0 skipped; 4 articles, 4 passages"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_same_size_rewrite_is_found_by_its_hash() {
+    let dir = TestDir::new();
+    dir.create("corpus/a.md", article("甲", "营业厅可以办理注销。"));
+    dir.index();
+    // Same length, same second: only the content hash can tell.
+    dir.create("corpus/a.md", article("甲", "营业厅可以办理销户。"));
+    let out = dir.index();
+    assert!(out.contains("1 updated"), "{out}");
+    assert_eq!(dir.search_json(&["\"办理销户\""]).total, 1);
+}
+
+#[test]
+fn a_file_turning_bad_leaves_the_index_and_one_coming_good_joins_it() {
+    let dir = TestDir::new();
+    dir.create("corpus/a.md", article("甲", "营业厅可以办理注销。"));
+    dir.create("corpus/b.md", "");
+    dir.index();
+    dir.create("corpus/a.md", b"\x00\x01binary now");
+    dir.create("corpus/b.md", article("乙", "现在有内容了，讲在线销户。"));
+    let out = dir.zhsearch().arg("index").assert().success();
+    let stdout = stdout_of(&out);
+    assert!(
+        stdout.contains("1 added, 0 updated, 0 removed, 0 unchanged, 1 skipped"),
+        "{stdout}"
+    );
+    assert!(stderr_of(&out).contains("skipped a.md: binary"));
+    assert_eq!(dir.search_json(&["营业厅"]).total, 0);
+    assert_eq!(dir.search_json(&["在线销户"]).hits[0].path, "b.md");
+    // A skipped file is remembered: it is reported again, not read as new.
+    let out = dir.zhsearch().arg("index").assert().success();
+    assert!(stdout_of(&out).contains("0 added, 0 updated, 0 removed, 1 unchanged, 1 skipped"));
+    assert!(stderr_of(&out).contains("skipped a.md: binary"));
+}
+
+#[test]
+fn rebuild_starts_from_scratch() {
+    let dir = TestDir::with_seed_corpus();
+    dir.index();
+    let out = dir
+        .zhsearch()
+        .args(["index", "--rebuild"])
+        .assert()
+        .success();
+    let stdout = stdout_of(&out);
+    assert!(stdout.starts_with("Rebuilt 'index'"), "{stdout}");
+    assert!(
+        stdout.contains("5 added, 0 updated, 0 removed, 0 unchanged"),
+        "{stdout}"
+    );
+    assert!(!dir.path().join("index/.zhsearch-build").exists());
+    assert!(dir.search_json(&["eSIM"]).total > 0);
+}
+
+#[test]
+fn search_says_when_the_corpus_changed_and_refresh_updates_first() {
+    let dir = TestDir::new();
+    dir.create("corpus/a.md", article("甲", "营业厅可以办理注销。"));
+    dir.create("corpus/b.md", article("乙", "在线也可以注销。"));
+    dir.index();
+    dir.zhsearch()
+        .args(["search", "注销"])
+        .assert()
+        .success()
+        .stderr("");
+    dir.create("corpus/c.md", article("丙", "新文章讲违约金。"));
+    dir.create("corpus/a.md", article("甲", "营业厅可以办理销户手续。"));
+    fs::remove_file(dir.path().join("corpus/b.md")).unwrap();
+    let out = dir.zhsearch().args(["search", "违约金"]).assert().success();
+    let stderr = stderr_of(&out);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("changed since the index was built (1 added, 1 changed, 1 removed)")
+            && stderr.contains("run `zhsearch index`")
+            && stderr.contains("--refresh"),
+        "{stderr}"
+    );
+
+    let out = dir
+        .zhsearch()
+        .args(["search", "--json", "--refresh", "违约金"])
+        .assert()
+        .success();
+    assert!(stderr_of(&out).contains("1 added, 1 updated, 1 removed"));
+    let results: crate::util::Results = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(results.hits[0].path, "c.md");
+    dir.zhsearch()
+        .args(["search", "违约金"])
+        .assert()
+        .success()
+        .stderr("");
+}
+
+#[test]
+fn the_index_remembers_its_corpus_folder() {
+    let dir = TestDir::new();
+    dir.create("my docs/a.md", article("甲", "营业厅可以办理注销。"));
+    dir.zhsearch()
+        .args(["index", "--corpus", "my docs", "--index", "idx"])
+        .assert()
+        .success();
+    // No --corpus: the index knows where it came from.
+    dir.zhsearch()
+        .args(["search", "--index", "idx", "注销"])
+        .assert()
+        .success()
+        .stderr("");
+    dir.create("my docs/b.md", article("乙", "新文章讲违约金。"));
+    dir.zhsearch()
+        .args(["search", "--index", "idx", "注销"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("run `zhsearch index --index idx`"));
+    let out = dir
+        .zhsearch()
+        .args(["index", "--index", "idx"])
+        .assert()
+        .success();
+    assert!(
+        stdout_of(&out).contains("from 'my docs': 1 added"),
+        "{}",
+        stdout_of(&out)
+    );
+}
+
+/// Holds the update lock of `dir`'s index the way a running `zhsearch index` does.
+fn hold_lock(dir: &TestDir) -> File {
+    let lock = File::create(dir.path().join("index/.zhsearch.lock")).unwrap();
+    lock.try_lock().expect("lock is free");
+    lock
+}
+
+#[test]
+fn a_second_index_run_fails_at_once_or_waits_and_searches_go_on() {
+    let dir = TestDir::with_seed_corpus();
+    dir.index();
+    let lock = hold_lock(&dir);
+    dir.zhsearch()
+        .arg("index")
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("index/.zhsearch.lock")
+                .and(predicate::str::contains("--wait"))
+                .and(predicate::str::contains("panicked").not()),
+        );
+    // Searching while an update runs is fine.
+    assert!(dir.search_json(&["eSIM"]).total > 0);
+    // --wait waits for the lock to be released.
+    let mut waiting = StdCommand::new(env!("CARGO_BIN_EXE_zhsearch"))
+        .current_dir(dir.path())
+        .args(["index", "--wait"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // It says it waits, and does.
+    let mut stderr = std::io::BufReader::new(waiting.stderr.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
+    assert!(line.contains("waiting for it to finish"), "{line}");
+    assert!(waiting.try_wait().unwrap().is_none(), "it waits");
+    drop(lock);
+    let out = waiting.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("5 unchanged"));
+}
+
+/// Asserts `zhsearch search` fails with a one-line rebuild hint (never a panic).
+fn assert_rebuild_hint(dir: &TestDir, what: &str) {
+    let out = dir
+        .zhsearch()
+        .args(["search", "注销 eSIM 营业厅 卡"])
+        .assert()
+        .code(1);
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains("zhsearch index --rebuild"),
+        "{what}: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{what}: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{what}: {stderr}");
+}
+
+fn segment_files(index: &Path, ext: &str) -> Vec<std::path::PathBuf> {
+    fs::read_dir(index)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .collect()
+}
+
+#[test]
+fn damaged_indexes_give_a_rebuild_hint_and_index_repairs_them() {
+    let seed = TestDir::with_seed_corpus();
+    seed.index();
+    let fresh = || {
+        let dir = TestDir::with_seed_corpus();
+        copy_dir(&seed.path().join("index"), &dir.path().join("index"));
+        dir
+    };
+    for ext in ["term", "idx", "pos", "store", "fast", "fieldnorm"] {
+        let dir = fresh();
+        for file in segment_files(&dir.path().join("index"), ext) {
+            let len = fs::metadata(&file).unwrap().len();
+            File::options()
+                .write(true)
+                .open(&file)
+                .unwrap()
+                .set_len(len / 2)
+                .unwrap();
+        }
+        assert_rebuild_hint(&dir, &format!("truncated .{ext}"));
+    }
+    // Garbage in the middle, footers intact: tantivy only notices (or panics)
+    // while searching.
+    for ext in ["term", "idx", "pos", "store"] {
+        let dir = fresh();
+        for file in segment_files(&dir.path().join("index"), ext) {
+            let mut bytes = fs::read(&file).unwrap();
+            let end = bytes.len().saturating_sub(300);
+            let mut x: u32 = 2_463_534_242;
+            for b in &mut bytes[..end] {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                *b = x as u8;
+            }
+            fs::write(&file, bytes).unwrap();
+        }
+        assert_rebuild_hint(&dir, &format!("garbage in .{ext}"));
+        // An update checks checksums first, so it rebuilds rather than build on garbage.
+        dir.create("corpus/extra.md", article("新", "新文章讲违约金。"));
+        let out = dir.zhsearch().arg("index").assert().success();
+        let stderr = stderr_of(&out);
+        assert!(stderr.contains("rebuilt the index"), "{ext}: {stderr}");
+        assert!(stderr.contains("checksum"), "{ext}: {stderr}");
+        assert!(dir.search_json(&["注销 eSIM 营业厅 卡"]).total > 0);
+    }
+    let dir = fresh();
+    fs::remove_file(dir.path().join("index/meta.json")).unwrap();
+    assert_rebuild_hint(&dir, "missing meta.json");
+    let dir = fresh();
+    fs::write(dir.path().join("index/meta.json"), "{\"segments\": [tru").unwrap();
+    assert_rebuild_hint(&dir, "garbage meta.json");
+    for file in segment_files(&dir.path().join("index"), "store") {
+        fs::remove_file(file).unwrap();
+    }
+    // `zhsearch index` rebuilds what it cannot update, and says so.
+    let out = dir.zhsearch().arg("index").assert().success();
+    assert!(stderr_of(&out).contains("rebuilt the index at 'index' from scratch"));
+    assert!(stdout_of(&out).contains("5 added"));
+    assert!(dir.search_json(&["eSIM"]).total > 0);
+}
+
+#[test]
+fn an_index_from_another_version_is_detected_and_replaced() {
+    let dir = TestDir::with_seed_corpus();
+    dir.index();
+    let mut old = payload(&dir);
+    old["schema_version"] = serde_json::json!(0);
+    set_payload(&dir, &old);
+    let out = dir.zhsearch().args(["search", "eSIM"]).assert().code(1);
+    let stderr = stderr_of(&out);
+    assert!(stderr.contains("index format 0"), "{stderr}");
+    assert!(stderr.contains("zhsearch index --rebuild"), "{stderr}");
+
+    let out = dir.zhsearch().arg("index").assert().success();
+    assert!(stderr_of(&out).contains("index format 0"));
+    assert!(dir.search_json(&["eSIM"]).total > 0);
+
+    // An index from before the manifest: searchable, says how to fix it, and
+    // the next `zhsearch index` rebuilds it.
+    let mut old = payload(&dir);
+    old.as_object_mut().unwrap().remove("manifest");
+    set_payload(&dir, &old);
+    dir.zhsearch()
+        .args(["search", "eSIM"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("keeps no record of its files"));
+    let out = dir.zhsearch().arg("index").assert().success();
+    assert!(stdout_of(&out).contains("Rebuilt"), "{}", stdout_of(&out));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap().flatten() {
+        if entry.file_type().unwrap().is_file() {
+            fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+/// Writes `n` one-passage articles `prefix-i.md` all containing 测试文章.
+fn write_articles(dir: &TestDir, prefix: &str, n: usize) {
+    for i in 0..n {
+        dir.create(
+            &format!("corpus/{prefix}/{i:05}.md"),
+            article(
+                &format!("第{i}篇"),
+                &format!(
+                    "这是第{i}篇测试文章，批次{prefix}，内容关于营业厅办理销户和在线注销的区别。"
+                ),
+            ),
+        );
+    }
+}
+
+/// How many articles a search for 测试文章 finds (one passage each).
+fn searchable_articles(dir: &TestDir) -> usize {
+    dir.search_json(&["-n", "1", "\"测试文章\""]).total
+}
+
+/// Runs `zhsearch ARGS` and SIGKILLs it after `after`; true if it was still running.
+fn run_and_kill(dir: &TestDir, args: &[&str], after: Duration) -> bool {
+    let mut child = StdCommand::new(env!("CARGO_BIN_EXE_zhsearch"))
+        .current_dir(dir.path())
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(after);
+    let running = child.try_wait().unwrap().is_none();
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    running
+}
+
+#[test]
+fn killing_an_index_run_at_any_point_keeps_the_previous_index() {
+    let dir = TestDir::new();
+    write_articles(&dir, "old", 1500);
+    dir.index();
+    assert_eq!(searchable_articles(&dir), 1500);
+    write_articles(&dir, "new", 1500);
+
+    // How long a full update takes here, to spread the kills over it.
+    let probe = TestDir::new();
+    write_articles(&probe, "old", 1500);
+    write_articles(&probe, "new", 1500);
+    let started = Instant::now();
+    probe.index();
+    let full = started.elapsed();
+
+    let mut killed = 0;
+    for (args, fractions) in [
+        (&["index"][..], [0.05, 0.3, 0.6, 0.9, 1.0]),
+        (&["index", "--rebuild"][..], [0.1, 0.4, 0.7, 0.95, 1.05]),
+    ] {
+        for fraction in fractions {
+            let was_running = run_and_kill(&dir, args, full.mul_f64(fraction));
+            killed += usize::from(was_running);
+            // Whatever the moment, searches see a whole index: the old one or the new one.
+            let n = searchable_articles(&dir);
+            assert!(
+                n == 1500 || n == 3000,
+                "{args:?} killed at {fraction}: {n} articles searchable"
+            );
+        }
+        // The next run completes normally.
+        let out = dir.zhsearch().args(args).assert().success();
+        assert!(stdout_of(&out).contains("0 skipped"), "{}", stdout_of(&out));
+        assert_eq!(searchable_articles(&dir), 3000);
+        assert!(!dir.path().join("index/.zhsearch-build").exists());
+        if args == ["index"] {
+            // Put the old state back for the --rebuild round.
+            fs::remove_dir_all(dir.path().join("corpus/new")).unwrap();
+            dir.index();
+            assert_eq!(searchable_articles(&dir), 1500);
+            write_articles(&dir, "new", 1500);
+        }
+    }
+    assert!(
+        killed >= 4,
+        "only {killed} runs were still running when killed"
+    );
+    // No files of killed runs are left behind once a run completes.
+    let final_run = dir.index();
+    assert!(final_run.contains("3000 unchanged"), "{final_run}");
+    let managed: Vec<String> =
+        serde_json::from_slice(&fs::read(dir.path().join("index/.managed.json")).unwrap()).unwrap();
+    for entry in fs::read_dir(dir.path().join("index")).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with('.') || managed.contains(&name),
+            "stray file {name}"
+        );
+    }
+}
