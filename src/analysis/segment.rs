@@ -99,11 +99,7 @@ impl Segmenter {
         self.jieba
             .cut_for_search(han, true)
             .into_iter()
-            .map(|t| Word {
-                text: t.word,
-                bytes: t.byte_start..t.byte_end,
-                char_start: t.start,
-            })
+            .map(Word::from)
             .collect()
     }
 
@@ -113,12 +109,18 @@ impl Segmenter {
         self.jieba
             .cut(han, true)
             .into_iter()
-            .map(|t| Word {
-                text: t.word,
-                bytes: t.byte_start..t.byte_end,
-                char_start: t.start,
-            })
+            .map(Word::from)
             .collect()
+    }
+}
+
+impl<'a> From<jieba_rs::Token<'a>> for Word<'a> {
+    fn from(t: jieba_rs::Token<'a>) -> Self {
+        Word {
+            text: t.word,
+            bytes: t.byte_start..t.byte_end,
+            char_start: t.start,
+        }
     }
 }
 

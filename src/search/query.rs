@@ -277,14 +277,7 @@ pub fn build(
         let mut alternatives: Vec<Box<dyn Query>> = weighted
             .into_iter()
             .map(|(query, word, weight)| {
-                let scale = word.map_or(1.0, |w| {
-                    let own_idf = stats.idf(stats.doc_freq(&w));
-                    if own_idf > 0.0 {
-                        (group_idf / own_idf).min(1.0)
-                    } else {
-                        1.0
-                    }
-                });
+                let scale = word.map_or(1.0, |w| stats.scale_to(group_idf, &w));
                 boosted(query, weight * scale)
             })
             .collect();
@@ -293,13 +286,10 @@ pub fn build(
         // as one more alternative they never add to a word match.
         // Scaled to the group's rarity like the words.
         if let Some(grams) = chars_any(fields, entry) {
-            let own_idf = stats.idf(stats.doc_freq(entry));
-            let scale = if own_idf > 0.0 {
-                (group_idf / own_idf).min(1.0)
-            } else {
-                1.0
-            };
-            alternatives.push(boosted(grams, CHARS_BOOST * scale));
+            alternatives.push(boosted(
+                grams,
+                CHARS_BOOST * stats.scale_to(group_idf, entry),
+            ));
         }
         let kind = PartKind::Synonyms {
             entry: entry.clone(),
@@ -400,6 +390,16 @@ pub struct TermStats<'a> {
 impl TermStats<'_> {
     fn doc_freq(&self, word: &str) -> u64 {
         (self.doc_freq)(word)
+    }
+
+    /// The factor that brings `word`'s IDF down to `group_idf` (never up).
+    fn scale_to(&self, group_idf: f32, word: &str) -> f32 {
+        let own_idf = self.idf(self.doc_freq(word));
+        if own_idf > 0.0 {
+            (group_idf / own_idf).min(1.0)
+        } else {
+            1.0
+        }
     }
 
     /// BM25's inverse document frequency.
