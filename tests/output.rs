@@ -170,3 +170,69 @@ fn snippets_stay_within_the_character_budget() {
         assert!(plain.chars().count() <= 30, "{}", hit.snippet);
     }
 }
+
+/// Every line of the seed corpus, used as a query (about 200 real queries of
+/// every shape: headings, questions, long sentences, Markdown, links).
+#[test]
+fn snippets_hold_up_over_hundreds_of_real_queries() {
+    let dir = TestDir::with_seed_corpus();
+    let mut queries = String::new();
+    for entry in std::fs::read_dir(dir.path().join("corpus")).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            queries.push_str(line.trim());
+            queries.push('\n');
+        }
+    }
+    let count = queries.lines().count();
+    assert!(count > 150, "{count}");
+    dir.create("queries.txt", &queries);
+    let out = dir
+        .zhsearch()
+        .args([
+            "search",
+            "--batch",
+            "queries.txt",
+            "-n",
+            "5",
+            "--snippet-chars",
+            "60",
+        ])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let results: Vec<Results> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(results.len(), count);
+    for r in &results {
+        for hit in &r.hits {
+            let plain = hit
+                .snippet
+                .replace("<mark>", "")
+                .replace("</mark>", "")
+                .replace('…', "")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&");
+            assert!(plain.chars().count() <= 60, "{}", hit.snippet);
+            assert!(
+                hit.text.contains(&plain),
+                "query {:?}: snippet {:?} not in text",
+                r.query,
+                hit.snippet
+            );
+            assert_eq!(
+                hit.snippet.matches("<mark>").count(),
+                hit.snippet.matches("</mark>").count()
+            );
+        }
+    }
+    // Most queries find a passage with a marked word.
+    let marked = results
+        .iter()
+        .filter(|r| r.hits.first().is_some_and(|h| h.snippet.contains("<mark>")))
+        .count();
+    assert!(marked * 10 >= count * 9, "{marked} of {count}");
+}
