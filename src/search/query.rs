@@ -285,7 +285,7 @@ pub fn build(
         // segmentation split it differently (讲解约流程 has no word 解约);
         // as one more alternative they never add to a word match.
         // Scaled to the group's rarity like the words.
-        if let Some(grams) = chars_any(fields, entry) {
+        if let Some(grams) = chars_grams(fields, entry, Occur::Should) {
             alternatives.push(boosted(
                 grams,
                 CHARS_BOOST * stats.scale_to(group_idf, entry),
@@ -340,7 +340,7 @@ pub fn build(
         return Err(QueryError::NoSearchableWords);
     }
     for word in &parsed.excluded {
-        if let Some(query) = chars_all(fields, word) {
+        if let Some(query) = chars_grams(fields, word, Occur::Must) {
             clauses.push((Occur::MustNot, query));
         }
     }
@@ -447,26 +447,18 @@ fn chars_phrase(fields: &Fields, text: &str) -> Option<Box<dyn Query>> {
     Some(Box::new(PhraseQuery::new_with_offset(terms)))
 }
 
-/// The character grams of `text` (bigrams, or the lone character), any of them.
-fn chars_any(fields: &Fields, text: &str) -> Option<Box<dyn Query>> {
+/// The character grams of `text` (bigrams, or the lone character) combined
+/// with `occur`: `Should` for any of them (a synonym entry's spelling), `Must`
+/// for all of them (an exclusion; not a phrase query, because tantivy's phrase
+/// scorer trips a debug assertion inside an exclusion, and for short words
+/// the two nearly always agree).
+fn chars_grams(fields: &Fields, text: &str, occur: Occur) -> Option<Box<dyn Query>> {
     let grams = analysis::phrase_grams(text)?;
-    let any = grams
+    let clauses = grams
         .iter()
-        .map(|(_, gram)| (Occur::Should, term_query(fields.chars, gram)))
+        .map(|(_, gram)| (occur, term_query(fields.chars, gram)))
         .collect();
-    Some(Box::new(BooleanQuery::new(any)))
-}
-
-/// Passages whose text holds every character gram of `text` — for exclusion.
-/// (Not a phrase query: tantivy's phrase scorer trips a debug assertion when
-/// used as an exclusion; for short words the two are nearly always the same.)
-fn chars_all(fields: &Fields, text: &str) -> Option<Box<dyn Query>> {
-    let grams = analysis::phrase_grams(text)?;
-    let all = grams
-        .iter()
-        .map(|(_, gram)| (Occur::Must, term_query(fields.chars, gram)))
-        .collect();
-    Some(Box::new(BooleanQuery::new(all)))
+    Some(Box::new(BooleanQuery::new(clauses)))
 }
 
 fn term(field: Field, text: &str) -> Term {
