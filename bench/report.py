@@ -246,4 +246,8 @@ for label, cmd in commands:
     w(f"# {label}")
     w(cmd)
 w("```")
+ablations = os.path.join(repo_dir, "bench", "ablations.md")
+if os.path.exists(ablations):
+    w("")
+    w(open(ablations, encoding="utf-8").read().rstrip())
 print("\n".join(md))
