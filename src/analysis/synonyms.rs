@@ -133,27 +133,18 @@ mod tests {
         assert!(s.expand("sim卡").contains(&"电话卡"));
     }
 
+    /// The group words `entries_in` finds in `text`.
+    fn found_in<'a>(s: &'a Synonyms, text: &str) -> Vec<&'a str> {
+        s.entries_in(text).into_iter().map(|(w, _)| w).collect()
+    }
+
     #[test]
     fn entries_are_found_inside_the_query_text() {
         let mut s = Synonyms::builtin();
         s.add_groups("号码迁移 携号转网\n");
-        let found: Vec<&str> = s
-            .entries_in("如何号码迁移")
-            .into_iter()
-            .map(|(w, _)| w)
-            .collect();
-        assert_eq!(found, ["号码迁移"]);
-        let found: Vec<&str> = s
-            .entries_in("beautiful 营业厅")
-            .into_iter()
-            .map(|(w, _)| w)
-            .collect();
-        assert_eq!(found, ["营业厅"]);
-        let found: Vec<&str> = s
-            .entries_in("au的sim卡")
-            .into_iter()
-            .map(|(w, _)| w)
-            .collect();
+        assert_eq!(found_in(&s, "如何号码迁移"), ["号码迁移"]);
+        assert_eq!(found_in(&s, "beautiful 营业厅"), ["营业厅"]);
+        let found = found_in(&s, "au的sim卡");
         assert!(
             found.contains(&"au") && found.contains(&"sim卡"),
             "{found:?}"
