@@ -244,7 +244,7 @@ fn open_engine(locations: &Locations, refresh: bool, many_queries: bool) -> Resu
     if many_queries {
         lexicon.preload();
     }
-    Engine::new(opened, Arc::clone(lexicon), settings.synonyms)
+    Engine::new(opened, Arc::clone(lexicon), settings.synonyms, many_queries)
 }
 
 fn run_search(args: &SearchArgs) -> Result<Exit> {

@@ -95,3 +95,70 @@ fn no_hits_is_success_with_a_message() {
         .success()
         .stdout(predicate::str::contains("No passages match"));
 }
+
+#[test]
+fn a_phrase_whose_character_pairs_occur_apart_does_not_match() {
+    let dir = TestDir::new();
+    // Every pair of 在线注销 (在线, 线注, 注销) occurs here, never in a row.
+    dir.create(
+        "corpus/apart.md",
+        "可以在线咨询。电线注意安全。注销需要本人。\n",
+    );
+    dir.create("corpus/together.md", "现在支持在线注销。\n");
+    let results = dir.search_json(&["\"在线注销\""]);
+    assert_eq!(results.total, 1, "{:?}", results.hits);
+    assert_eq!(results.hits[0].path, "together.md");
+    let hits = dir.search_json(&["在线注销"]);
+    assert_eq!(hits.hits[0].path, "together.md", "the phrase ranks first");
+}
+
+#[test]
+fn a_lone_character_is_found_inside_words_and_at_the_end_of_a_sentence() {
+    let dir = TestDir::new();
+    dir.create("corpus/end.md", "我买了流量卡\n");
+    dir.create("corpus/start.md", "卡片丢失了怎么办\n");
+    dir.create("corpus/middle.md", "这张电话卡可以注销\n");
+    dir.create("corpus/none.md", "手机没有信号\n");
+    let results = dir.search_json(&["-n", "10", "卡"]);
+    let mut paths: Vec<&str> = results.hits.iter().map(|h| h.path.as_str()).collect();
+    paths.sort();
+    assert_eq!(paths, ["end.md", "middle.md", "start.md"]);
+    assert_eq!(results.total, 3);
+    for hit in &results.hits {
+        assert!(hit.snippet.contains("<mark>卡"), "{}", hit.snippet);
+    }
+    let excluded = dir.search_json(&["手机 -卡"]);
+    assert_eq!(excluded.total, 1);
+    assert_eq!(excluded.hits[0].path, "none.md");
+}
+
+#[test]
+fn a_word_in_most_passages_is_left_out_when_the_query_has_rarer_ones() {
+    let dir = TestDir::new();
+    // 1,200 passages say 注销 (a big corpus: in a small one nothing is left out).
+    let steps: String = (0..1200)
+        .map(|i| format!("## 第{i}步\n\n注销前先备份，注销后号码作废。\n\n"))
+        .collect();
+    dir.create("corpus/steps.md", steps);
+    dir.create("corpus/fine.md", "逾期未注销会产生罚款。\n");
+    let alone = dir.search_json(&["注销"]);
+    assert_eq!(
+        alone.total, 1201,
+        "a query of only common words still searches them"
+    );
+    let results = dir.search_json(&["--explain", "注销 罚款"]);
+    assert_eq!(results.hits[0].path, "fine.md");
+    assert_eq!(
+        results.total, 1,
+        "passages with only the common word do not match"
+    );
+    let explain = results.explain.expect("--explain adds the query report");
+    assert_eq!(explain["common"], serde_json::json!(["注销"]), "{explain}");
+    let out = dir
+        .zhsearch()
+        .args(["search", "--explain", "--color", "never", "注销 罚款"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.contains("common:      注销"), "{text}");
+}

@@ -10,7 +10,7 @@
 //! 3. Han runs are cut by jieba in search mode ([`segment`]); letter/digit runs
 //!    stay whole.
 //! 4. [`stopwords`] are dropped from the words (not from the character grams,
-//!    which must keep exact positions for phrases).
+//!    which must find quoted phrases whole).
 //!
 //! Two tantivy tokenizers come out of it, registered on every index created or
 //! opened by [`register_tokenizers`]: [`WORDS`] and [`CHARS`].
@@ -28,7 +28,7 @@ pub use dictionary::Dictionary;
 pub use normalize::Normalized;
 pub use segment::{Lexicon, Segmenter};
 pub use synonyms::Synonyms;
-pub use tokenizer::{CharTokenizer, WordTokenizer, char_tokens, word_tokens};
+pub use tokenizer::{CharTokenizer, WordTokenizer, char_tokens, is_han, word_tokens};
 
 use tokenizer::{RunKind, runs};
 
@@ -39,7 +39,7 @@ pub const CHARS: &str = "zh_chars";
 
 /// Bumped whenever analysis changes what terms a text produces, so an index
 /// built by an older analyzer is detected and rebuilt instead of answering wrongly.
-pub const ANALYZER_VERSION: u32 = 2;
+pub const ANALYZER_VERSION: u32 = 3;
 
 /// Registers the zhsearch tokenizers on `index` (needed on every open: tantivy
 /// only knows its built-in tokenizers by itself).

@@ -112,7 +112,15 @@ pub fn word_tokens(segmenter: &Segmenter, original: &str) -> Vec<Token> {
     tokens
 }
 
-/// Character tokens of `original`: Han unigrams and bigrams, other runs whole.
+/// Character tokens of `original`: the bigrams of each Han run and its last
+/// character alone, other runs whole.
+///
+/// Every Han character thus starts exactly one token, so the documents and
+/// frequencies of a character are those of the terms starting with it (see
+/// `search::prefix`), and the field needs no unigram of every character:
+/// half the postings of unigrams plus bigrams. Positions are not indexed;
+/// they would double the field's size, and exact phrases are checked against
+/// the stored text instead.
 pub fn char_tokens(original: &str) -> Vec<Token> {
     let normalized = Normalized::new(original);
     let text = normalized.as_str();
@@ -138,11 +146,8 @@ pub fn char_tokens(original: &str) -> Vec<Token> {
                     .chain(std::iter::once(run.bytes.end))
                     .collect();
                 for i in 0..starts.len() - 1 {
-                    let position = run.char_start + i;
-                    tokens.push(token(starts[i]..starts[i + 1], position));
-                    if let Some(&bigram_end) = starts.get(i + 2) {
-                        tokens.push(token(starts[i]..bigram_end, position));
-                    }
+                    let end = starts.get(i + 2).unwrap_or(&starts[i + 1]);
+                    tokens.push(token(starts[i]..*end, run.char_start + i));
                 }
             }
         }
@@ -333,12 +338,19 @@ mod tests {
     }
 
     #[test]
-    fn char_tokens_are_unigrams_and_bigrams_of_han_text() {
-        let got: Vec<(String, usize)> = char_tokens("销户eSIM卡")
+    fn char_tokens_are_bigrams_and_each_runs_last_character() {
+        let got: Vec<(String, usize)> = char_tokens("在线销户eSIM卡")
             .into_iter()
             .map(|t| (t.text, t.position))
             .collect();
-        let expected = [("销", 0), ("销户", 0), ("户", 1), ("esim", 2), ("卡", 6)];
+        let expected = [
+            ("在线", 0),
+            ("线销", 1),
+            ("销户", 2),
+            ("户", 3),
+            ("esim", 4),
+            ("卡", 8),
+        ];
         let expected: Vec<(String, usize)> =
             expected.iter().map(|(t, p)| (t.to_string(), *p)).collect();
         assert_eq!(got, expected);

@@ -30,7 +30,7 @@ use tantivy::Index;
 use crate::analysis::{self, Lexicon};
 pub use lock::{LockBusy, Wait};
 pub use manifest::{Changes, Manifest};
-pub use schema::{Fields, SCHEMA_VERSION};
+pub use schema::{Fields, PATH_COLUMN, SCHEMA_VERSION};
 pub use writer::{Progress, Rebuilt, UpdateOptions, UpdateReport, update};
 
 /// How an index was built, stored with every commit.

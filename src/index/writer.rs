@@ -161,7 +161,10 @@ pub fn update(
             fs::create_dir_all(&staging)
                 .with_context(|| format!("cannot create '{}'", staging.display()))?;
             let (schema, _) = Fields::build_schema();
-            let index = Index::create_in_dir(&staging, schema)
+            let index = Index::builder()
+                .schema(schema)
+                .settings(Fields::index_settings())
+                .create_in_dir(&staging)
                 .with_context(|| format!("cannot create an index in '{}'", staging.display()))?;
             let mut run = Run::new(index, None, manifest, lexicon);
             run.index_files(&files, progress)?;

@@ -32,10 +32,9 @@
 //!
 //! With `--explain` the object gains `"explain": {"normalized", "words",
 //! "stopped", "grams", "phrases", "excluded", "expansions": [{"word",
-//! "synonyms", "weight"}], "ignored"}` and every hit gains `"explain":
-//! {"bm25", "coverage", "score", "parts": [{"clause", "score", "fields":
-//! [{"field", "term", "score"}]}]}` (see `search::explain`).
-//! that cannot run has `"error": "<reason>"`, `total` 0 and no hits. With
+//! "synonyms", "weight"}], "ignored", "common"}` and every hit gains
+//! `"explain": {"bm25", "coverage", "score", "parts": [{"clause", "score",
+//! "fields": [{"field", "term", "score"}]}]}` (see `search::explain`). With
 //! `--timings` each object also has `"took_ms"`: the milliseconds spent
 //! searching and building snippets (not reading input or writing JSON).
 

@@ -87,6 +87,13 @@ fn write_query_report(
             expansion.weight
         )?;
     }
+    if !report.common.is_empty() {
+        writeln!(
+            out,
+            "  common:      {} (in over half the passages: not searched, still counted for coverage)",
+            list(&report.common)
+        )?;
+    }
     if !report.phrases.is_empty() {
         writeln!(out, "  phrases:     {}", list(&report.phrases))?;
     }

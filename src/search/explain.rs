@@ -33,6 +33,9 @@ pub struct QueryReport {
     pub expansions: Vec<Expansion>,
     /// Words past the query-length limit, not searched.
     pub ignored: Vec<String>,
+    /// Words and grams in more than half the passages: not searched (the
+    /// query has rarer ones), still counted for coverage.
+    pub common: Vec<String>,
 }
 
 /// One synonym expansion.
@@ -96,6 +99,7 @@ impl QueryReport {
                 })
                 .collect(),
             ignored: built.ignored.clone(),
+            common: built.common.clone(),
         }
     }
 }

@@ -1,23 +1,28 @@
 //! Searching the index: a query in, ranked passages with snippets out.
 
 pub mod explain;
+pub mod phrase;
+pub mod prefix;
+pub mod presence;
 pub mod query;
 pub mod rerank;
 pub mod snippet;
 
 use std::collections::{BTreeSet, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::Result;
 use tantivy::collector::{Count, TopDocs};
+use tantivy::columnar::StrColumn;
 use tantivy::schema::Value;
-use tantivy::{IndexReader, ReloadPolicy, TantivyDocument};
+use tantivy::{DocAddress, IndexReader, ReloadPolicy, TantivyDocument};
 
 pub use query::{ParsedQuery, QueryError};
 pub use snippet::{DEFAULT_SNIPPET_CHARS, Snippet};
 
 use crate::analysis::{Lexicon, Synonyms};
-use crate::index::{OpenError, SearchIndex};
+use crate::index::{OpenError, PATH_COLUMN, SearchIndex};
+use presence::Presence;
 
 /// One ranked passage.
 #[derive(Debug, Clone)]
@@ -84,20 +89,41 @@ impl Default for SearchOptions {
     }
 }
 
+/// Decompressed stored blocks a single search keeps (tantivy's default).
+const ONE_QUERY_STORE_CACHE_BLOCKS: usize = 100;
+/// Memory for decompressed stored passages when serving many queries.
+pub const MANY_QUERIES_STORE_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
 /// An open index with its reader: open once per process, search many times.
 pub struct Engine {
     index: SearchIndex,
     reader: IndexReader,
     lexicon: Arc<Lexicon>,
     synonyms: Synonyms,
+    /// Read on first use by [`Engine::search_articles`].
+    path_table: OnceLock<PathTable>,
 }
 
 impl Engine {
-    pub fn new(index: SearchIndex, lexicon: Arc<Lexicon>, synonyms: Synonyms) -> Result<Engine> {
+    /// `many_queries` keeps up to [`MANY_QUERIES_STORE_CACHE_BYTES`] of
+    /// decompressed passages in memory, so a batch decompresses each stored
+    /// block once rather than once per hit.
+    pub fn new(
+        index: SearchIndex,
+        lexicon: Arc<Lexicon>,
+        synonyms: Synonyms,
+        many_queries: bool,
+    ) -> Result<Engine> {
+        let cache_blocks = if many_queries {
+            MANY_QUERIES_STORE_CACHE_BYTES / index.index.settings().docstore_blocksize.max(1)
+        } else {
+            ONE_QUERY_STORE_CACHE_BLOCKS
+        };
         let reader = index
             .index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
+            .doc_store_cache_num_blocks(cache_blocks)
             .try_into()
             .map_err(|e| OpenError::damaged(&index.dir, e))?;
         Ok(Engine {
@@ -105,6 +131,7 @@ impl Engine {
             reader,
             lexicon,
             synonyms,
+            path_table: OnceLock::new(),
         })
     }
 
@@ -128,33 +155,42 @@ impl Engine {
         let searcher = self.reader.searcher();
         candidates.truncate(limit);
         let needles = highlight_words(&built);
-        let hits = candidates
-            .into_iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let mut snippet = snippet::make_snippet(&c.text, &needles, options.snippet_chars);
-                if snippet.highlights.is_empty() {
-                    snippet =
-                        snippet::make_snippet(&c.text, &built.terms.grams, options.snippet_chars);
-                }
-                let report = options.explain.then(|| {
-                    explain::explain_hit(
-                        &searcher, fields, &built, c.address, c.bm25, c.coverage, c.score,
-                    )
-                });
-                Hit {
-                    rank: i + 1,
-                    score: c.score,
-                    path: c.path,
-                    line: c.line,
-                    title: c.title,
-                    heading: c.heading,
-                    text: c.text,
-                    snippet,
-                    report,
-                }
-            })
-            .collect();
+        let mut hits = Vec::with_capacity(candidates.len());
+        for (i, c) in candidates.into_iter().enumerate() {
+            let doc: TantivyDocument = searcher
+                .doc(c.address)
+                .map_err(|e| OpenError::damaged(&self.index.dir, e))?;
+            let text_of = |field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let text = text_of(fields.text);
+            let mut snippet = snippet::make_snippet(&text, &needles, options.snippet_chars);
+            if snippet.highlights.is_empty() {
+                snippet = snippet::make_snippet(&text, &built.terms.grams, options.snippet_chars);
+            }
+            let report = options.explain.then(|| {
+                explain::explain_hit(
+                    &searcher, fields, &built, c.address, c.bm25, c.coverage, c.score,
+                )
+            });
+            hits.push(Hit {
+                rank: i + 1,
+                score: c.score,
+                path: text_of(fields.path),
+                line: doc
+                    .get_first(fields.line)
+                    .and_then(|v| v.as_u64())
+                    .unwrap_or(0),
+                title: text_of(fields.title),
+                heading: text_of(fields.heading),
+                text,
+                snippet,
+                report,
+            });
+        }
         let report = options.explain.then(|| explain::QueryReport::new(&built));
         Ok(SearchResults {
             query: raw.to_string(),
@@ -178,16 +214,17 @@ impl Engine {
         loop {
             let (_, candidates) = self.rank(&built, depth)?;
             let exhausted = candidates.len() < depth;
+            let paths = self.paths(&candidates)?;
             let mut seen = HashSet::new();
             let mut articles: Vec<ArticleHit> = Vec::with_capacity(limit);
-            for c in candidates {
-                if !seen.insert(c.path.clone()) {
+            for (c, path) in candidates.into_iter().zip(paths) {
+                if !seen.insert(path.clone()) {
                     continue;
                 }
                 articles.push(ArticleHit {
                     rank: articles.len() + 1,
                     score: c.score,
-                    path: c.path,
+                    path,
                 });
                 if articles.len() == limit {
                     break;
@@ -222,15 +259,16 @@ impl Engine {
     /// Builds the tantivy query for a parsed query against this index.
     fn build(&self, parsed: &ParsedQuery) -> Result<query::BuiltQuery, QueryError> {
         let searcher = self.reader.searcher();
-        let text = self.index.fields.text;
-        let doc_freq = |word: &str| {
+        let doc_freq = |field: tantivy::schema::Field, word: &str| {
             searcher
-                .doc_freq(&tantivy::Term::from_field_text(text, word))
+                .doc_freq(&tantivy::Term::from_field_text(field, word))
                 .unwrap_or(0)
         };
         let stats = query::TermStats {
             num_docs: searcher.num_docs(),
             doc_freq: &doc_freq,
+            text: self.index.fields.text,
+            chars: self.index.fields.chars,
         };
         query::build(
             parsed,
@@ -248,7 +286,7 @@ impl Engine {
     /// capped so they never rise down the list. A passage's rank therefore
     /// does not depend on `depth`: `-n 10` shows the first ten of `-n 100`.
     fn rank(&self, built: &query::BuiltQuery, depth: usize) -> Result<(usize, Vec<Candidate>)> {
-        let fields = &self.index.fields;
+        let damaged = |e: tantivy::TantivyError| OpenError::damaged(&self.index.dir, e);
         let searcher = self.reader.searcher();
         let fetch = depth.max(rerank::RERANK_DEPTH);
         let (total, top) = searcher
@@ -256,45 +294,30 @@ impl Engine {
                 &built.query,
                 &(Count, TopDocs::with_limit(fetch).order_by_score()),
             )
-            .map_err(|e| OpenError::damaged(&self.index.dir, e))?;
+            .map_err(damaged)?;
+        let head = top.len().min(rerank::RERANK_DEPTH);
+        let addresses: Vec<DocAddress> = top[..head].iter().map(|(_, a)| *a).collect();
         let concepts = rerank::concepts(&built.terms.sequence, &built.expansions, &self.synonyms);
-        let mut candidates = Vec::with_capacity(top.len());
-        for (i, (bm25, address)) in top.into_iter().enumerate() {
-            let doc: TantivyDocument = searcher
-                .doc(address)
-                .map_err(|e| OpenError::damaged(&self.index.dir, e))?;
-            let text_of = |field| {
-                doc.get_first(field)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            let (title, heading, text) = (
-                text_of(fields.title),
-                text_of(fields.heading),
-                text_of(fields.text),
-            );
-            let (score, coverage) = if i < rerank::RERANK_DEPTH {
-                rerank::rescore(bm25, &concepts, &title, &heading, &text)
-            } else {
-                (bm25, 1.0)
-            };
-            candidates.push(Candidate {
-                address,
-                bm25,
-                coverage,
-                score,
-                path: text_of(fields.path),
-                line: doc
-                    .get_first(fields.line)
-                    .and_then(|v| v.as_u64())
-                    .unwrap_or(0),
-                title,
-                heading,
-                text,
-            });
-        }
-        let head = candidates.len().min(rerank::RERANK_DEPTH);
+        let mut presence = Presence::new(&searcher, &self.index.fields, &addresses);
+        let coverages =
+            rerank::coverages(&concepts, head, |text| presence.contains(text)).map_err(damaged)?;
+        let mut candidates: Vec<Candidate> = top
+            .into_iter()
+            .enumerate()
+            .map(|(i, (bm25, address))| {
+                let coverage = coverages.get(i).copied().unwrap_or(1.0);
+                Candidate {
+                    address,
+                    bm25,
+                    coverage,
+                    score: if i < head {
+                        rerank::rescore(bm25, coverage)
+                    } else {
+                        bm25
+                    },
+                }
+            })
+            .collect();
         // Stable: equal scores keep tantivy's order.
         candidates[..head].sort_by(|a, b| b.score.total_cmp(&a.score));
         if let Some(floor) = candidates[..head].last().map(|c| c.score) {
@@ -305,19 +328,72 @@ impl Engine {
         candidates.truncate(depth);
         Ok((total, candidates))
     }
+
+    /// The article path of each candidate, from the path column (no stored
+    /// passage is read).
+    fn paths(&self, candidates: &[Candidate]) -> Result<Vec<String>> {
+        let table = match self.path_table.get() {
+            Some(table) => table,
+            None => {
+                let table = self.read_path_table()?;
+                self.path_table.get_or_init(|| table)
+            }
+        };
+        Ok(candidates
+            .iter()
+            .map(|c| {
+                let (segment, doc) = (c.address.segment_ord as usize, c.address.doc_id);
+                table.ords[segment]
+                    .term_ords(doc)
+                    .next()
+                    .and_then(|ord| table.paths[segment].get(ord as usize))
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .collect())
+    }
+
+    /// Every segment's path column and its dictionary read out in full:
+    /// looking paths up one by one decompresses a block each time.
+    fn read_path_table(&self) -> Result<PathTable> {
+        let damaged = |e: &dyn std::fmt::Display| OpenError::damaged(&self.index.dir, e);
+        let searcher = self.reader.searcher();
+        let mut table = PathTable {
+            ords: Vec::new(),
+            paths: Vec::new(),
+        };
+        for reader in searcher.segment_readers() {
+            let column = reader
+                .fast_fields()
+                .str(PATH_COLUMN)
+                .map_err(|e| damaged(&e))?
+                .ok_or_else(|| damaged(&"its path column is missing"))?;
+            let mut paths = Vec::with_capacity(column.num_terms());
+            let mut terms = column.dictionary().stream().map_err(|e| damaged(&e))?;
+            while terms.advance() {
+                paths.push(String::from_utf8_lossy(terms.key()).into_owned());
+            }
+            table.ords.push(column);
+            table.paths.push(paths);
+        }
+        Ok(table)
+    }
+}
+
+/// The article paths of an index's passages, by segment.
+struct PathTable {
+    /// Each segment's path column (document to path ordinal).
+    ords: Vec<StrColumn>,
+    /// Each segment's paths, by ordinal.
+    paths: Vec<Vec<String>>,
 }
 
 /// A passage among the top BM25 results, before re-ranking cuts the list.
 struct Candidate {
-    address: tantivy::DocAddress,
+    address: DocAddress,
     bm25: f32,
     coverage: f32,
     score: f32,
-    path: String,
-    line: u64,
-    title: String,
-    heading: String,
-    text: String,
 }
 
 /// What to mark in snippets: the query's words, phrases and synonyms, and

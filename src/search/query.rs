@@ -10,6 +10,9 @@ use tantivy::Term;
 use tantivy::query::{
     BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery,
 };
+
+use super::phrase;
+use super::prefix::PrefixQuery;
 use tantivy::schema::{Field, IndexRecordOption};
 
 use crate::analysis::{self, Lexicon, Normalized, QueryTerms, Segmenter, Synonyms};
@@ -32,6 +35,15 @@ pub const CHARS_BOOST: f32 = 1.5;
 pub const PROXIMITY_BOOST: f32 = 0.6;
 /// Weight of a synonym relative to the word the user typed.
 pub const SYNONYM_BOOST: f32 = 0.5;
+/// Share of the passages above which a word or gram is left out of the
+/// search (unless the query has nothing rarer): its BM25 weight is near
+/// zero, yet its postings are most of a query's work. It still counts for
+/// coverage in the re-ranking.
+pub const COMMON_SHARE: f64 = 0.5;
+/// Fewest passages a left-out term must be in: in a small corpus every
+/// search is fast anyway, and "most passages" of a handful means little.
+pub const COMMON_MIN_DOCS: u64 = 1000;
+
 /// Most synonyms one query word expands to.
 pub const MAX_EXPANSIONS: usize = 8;
 /// How far apart (in characters) adjacent query words may stand to count as close.
@@ -111,6 +123,9 @@ pub struct BuiltQuery {
     pub expansions: Vec<(String, Vec<String>)>,
     /// Excluded words, as typed.
     pub excluded: Vec<String>,
+    /// Words, grams and synonym groups in most passages (see [`COMMON_SHARE`]),
+    /// left out of the search (they still count for coverage).
+    pub common: Vec<String>,
     /// Every scoring clause with what it stands for, to explain a score.
     pub parts: Vec<Part>,
 }
@@ -239,7 +254,45 @@ pub fn build(
         });
         clauses.push((occur, query));
     };
+    // Terms nearly every passage has, left out when something rarer remains.
+    let common_words: Vec<String> = terms
+        .words
+        .iter()
+        .filter(|w| stats.is_common(fields.text, w))
+        .cloned()
+        .collect();
+    let common_grams: Vec<String> = terms
+        .grams
+        .iter()
+        .filter(|g| g.chars().count() > 1 && stats.is_common(fields.chars, g))
+        .cloned()
+        .collect();
+    // A synonym group is as common as all its spellings together.
+    let common_groups: Vec<String> = expansions
+        .iter()
+        .filter(|(entry, found)| {
+            let docs: u64 = std::iter::once(entry)
+                .chain(found)
+                .map(|w| stats.doc_freq(w))
+                .sum();
+            stats.is_common_count(docs)
+        })
+        .map(|(entry, _)| entry.clone())
+        .collect();
+    let is_entry = |w: &String| expansions.iter().any(|(entry, _)| entry == w);
+    let rarer_remains = terms
+        .words
+        .iter()
+        .any(|w| !is_entry(w) && !common_words.contains(w))
+        || terms.grams.iter().any(|g| !common_grams.contains(g))
+        || common_groups.len() < expansions.len()
+        || !parsed.phrases.is_empty();
+    let skip_word = |w: &String| rarer_remains && common_words.contains(w);
+    let skip_gram = |g: &String| rarer_remains && common_grams.contains(g);
     for word in &terms.words {
+        if skip_word(word) {
+            continue;
+        }
         if !expansions.iter().any(|(entry, _)| entry == word) {
             add(
                 Occur::Should,
@@ -251,6 +304,9 @@ pub fn build(
     // A group entry found in the query, or any of its synonyms: the best
     // counts, so a concept counts once and the user's own words count most.
     for (entry, found) in &expansions {
+        if rarer_remains && common_groups.contains(entry) {
+            continue;
+        }
         // The group is one concept with one rarity: a passage saying 销户 is
         // no more relevant to `注销` than one saying 注销 just because 销户 is
         // the rarer word. So each single-word alternative is scaled from its
@@ -301,12 +357,12 @@ pub fn build(
             Box::new(DisjunctionMaxQuery::new(alternatives)),
         );
     }
-    for gram in &terms.grams {
-        let query = boosted(term_query(fields.chars, gram), CHARS_BOOST);
+    for gram in terms.grams.iter().filter(|g| !skip_gram(g)) {
+        let query = boosted(gram_query(fields, gram), CHARS_BOOST);
         add(Occur::Should, PartKind::Gram(gram.clone()), query);
     }
     for pair in terms.sequence.windows(2) {
-        if pair[0] == pair[1] {
+        if pair[0] == pair[1] || skip_word(&pair[0]) || skip_word(&pair[1]) {
             continue;
         }
         let offset = pair[0].chars().count();
@@ -351,6 +407,17 @@ pub fn build(
         ignored,
         expansions,
         excluded: parsed.excluded.clone(),
+        common: if rarer_remains {
+            let mut common = common_groups.clone();
+            for term in common_words.iter().chain(&common_grams) {
+                if !common.contains(term) {
+                    common.push(term.clone());
+                }
+            }
+            common
+        } else {
+            Vec::new()
+        },
         parts,
     })
 }
@@ -380,16 +447,32 @@ fn synonym_query(
     }
 }
 
-/// Document statistics of the passage text, for weighting synonym groups.
+/// Document statistics, for weighting synonym groups and leaving out
+/// terms nearly every passage has.
 pub struct TermStats<'a> {
     pub num_docs: u64,
-    /// Passages whose text contains a word.
-    pub doc_freq: &'a dyn Fn(&str) -> u64,
+    /// Passages whose field contains a term.
+    pub doc_freq: &'a dyn Fn(Field, &str) -> u64,
+    /// The field whose statistics weigh words (the passage text).
+    pub text: Field,
+    /// The field whose statistics weigh character grams.
+    pub chars: Field,
 }
 
 impl TermStats<'_> {
+    /// Passages whose text contains `word`.
     fn doc_freq(&self, word: &str) -> u64 {
-        (self.doc_freq)(word)
+        (self.doc_freq)(self.text, word)
+    }
+
+    /// Whether more than [`COMMON_SHARE`] of the passages, and at least
+    /// [`COMMON_MIN_DOCS`], have `term` in `field`.
+    fn is_common(&self, field: Field, term: &str) -> bool {
+        self.is_common_count((self.doc_freq)(field, term))
+    }
+
+    fn is_common_count(&self, docs: u64) -> bool {
+        docs >= COMMON_MIN_DOCS && docs as f64 > self.num_docs as f64 * COMMON_SHARE
     }
 
     /// The factor that brings `word`'s IDF down to `group_idf` (never up).
@@ -434,31 +517,46 @@ fn word_query(fields: &Fields, word: &str) -> Box<dyn Query> {
     Box::new(DisjunctionMaxQuery::with_tie_breaker(per_field, 0.2))
 }
 
-/// An exact-substring match of `text` in the passage text, through the chars field.
+/// An exact-substring match of `text` in the passage text: every gram of it
+/// through the chars field, confirmed on the stored text.
 fn chars_phrase(fields: &Fields, text: &str) -> Option<Box<dyn Query>> {
     let grams = analysis::phrase_grams(text)?;
-    if grams.len() == 1 {
-        return Some(term_query(fields.chars, &grams[0].1));
+    if let [(_, gram)] = grams.as_slice() {
+        // One gram is the phrase itself: nothing to confirm.
+        return Some(gram_query(fields, gram));
     }
-    let terms = grams
-        .into_iter()
-        .map(|(at, gram)| (at, term(fields.chars, &gram)))
-        .collect();
-    Some(Box::new(PhraseQuery::new_with_offset(terms)))
+    let candidates = chars_grams(fields, text, Occur::Must)?;
+    Some(Box::new(phrase::PhraseQuery::new(
+        candidates,
+        fields.text,
+        text,
+    )))
 }
 
 /// The character grams of `text` (bigrams, or the lone character) combined
 /// with `occur`: `Should` for any of them (a synonym entry's spelling), `Must`
-/// for all of them (an exclusion; not a phrase query, because tantivy's phrase
-/// scorer trips a debug assertion inside an exclusion, and for short words
-/// the two nearly always agree).
+/// for all of them (an exclusion: for short words nearly always the same as
+/// the exact word, and the chars field has no positions to tell).
 fn chars_grams(fields: &Fields, text: &str, occur: Occur) -> Option<Box<dyn Query>> {
     let grams = analysis::phrase_grams(text)?;
     let clauses = grams
         .iter()
-        .map(|(_, gram)| (occur, term_query(fields.chars, gram)))
+        .map(|(_, gram)| (occur, gram_query(fields, gram)))
         .collect();
     Some(Box::new(BooleanQuery::new(clauses)))
+}
+
+/// One gram in the chars field: a term, or for a lone Han character every
+/// term starting with it (see [`PrefixQuery`]).
+fn gram_query(fields: &Fields, gram: &str) -> Box<dyn Query> {
+    let mut chars = gram.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if analysis::is_han(c) => Box::new(PrefixQuery::new(fields.chars, gram)),
+        _ => Box::new(TermQuery::new(
+            term(fields.chars, gram),
+            IndexRecordOption::WithFreqs,
+        )),
+    }
 }
 
 fn term(field: Field, text: &str) -> Term {

@@ -5,9 +5,10 @@
 //! candidates are therefore re-scored by the share of the query's concepts
 //! they contain: each content word of the query (jieba exact mode) counts as
 //! found when the passage's title, heading or text contains it or one of its
-//! synonyms (a synonym counts a little less).
+//! synonyms (a synonym counts a little less). Which passages contain what is
+//! asked of the index ([`super::presence`]), not of the stored text.
 
-use crate::analysis::{Normalized, Synonyms};
+use crate::analysis::Synonyms;
 
 /// How many top candidates are re-scored.
 pub const RERANK_DEPTH: usize = 50;
@@ -21,25 +22,6 @@ pub const SYNONYM_CREDIT: f32 = 0.8;
 /// What a concept counts for when only some of its characters' pairs occur
 /// (`赛车手` against `赛车司机`), times the share of pairs found.
 pub const PARTIAL_CREDIT: f32 = 0.5;
-
-/// Share of the adjacent character pairs of `word` (three or more characters)
-/// that occur in `haystack`; 0 for shorter words.
-fn bigram_share(word: &str, haystack: &str) -> f32 {
-    let chars: Vec<char> = word.chars().collect();
-    if chars.len() < 3 {
-        return 0.0;
-    }
-    let mut pair = String::new();
-    let found = chars
-        .windows(2)
-        .filter(|w| {
-            pair.clear();
-            pair.extend(w.iter());
-            haystack.contains(pair.as_str())
-        })
-        .count();
-    found as f32 / (chars.len() - 1) as f32
-}
 
 /// One concept of the query: the word and its synonyms, normalized.
 #[derive(Debug, Clone)]
@@ -79,38 +61,67 @@ pub fn concepts(
     out
 }
 
-/// Share of `concepts` found in `haystack` (normalized passage text), 0..=1;
-/// 1 when the query has no concepts.
-pub fn coverage(concepts: &[Concept], haystack: &str) -> f32 {
+/// The coverage of each of `count` candidates (0..=1; 1 when the query has
+/// no concepts). `contains(text)` says which candidates contain `text`.
+pub fn coverages<E>(
+    concepts: &[Concept],
+    count: usize,
+    mut contains: impl FnMut(&str) -> Result<Vec<bool>, E>,
+) -> Result<Vec<f32>, E> {
     if concepts.is_empty() {
-        return 1.0;
+        return Ok(vec![1.0; count]);
     }
-    let found: f32 = concepts
-        .iter()
-        .map(|c| {
-            if haystack.contains(c.word.as_str()) {
-                1.0
-            } else if c.synonyms.iter().any(|s| haystack.contains(s.as_str())) {
-                SYNONYM_CREDIT
-            } else {
-                PARTIAL_CREDIT * bigram_share(&c.word, haystack)
+    let mut total = vec![0.0f32; count];
+    for concept in concepts {
+        let mut credit: Vec<f32> = contains(&concept.word)?
+            .into_iter()
+            .map(|found| if found { 1.0 } else { 0.0 })
+            .collect();
+        for synonym in &concept.synonyms {
+            if credit.iter().all(|&c| c == 1.0) {
+                break;
             }
-        })
-        .sum();
-    found / concepts.len() as f32
+            for (c, found) in credit.iter_mut().zip(contains(synonym)?) {
+                if found {
+                    *c = c.max(SYNONYM_CREDIT);
+                }
+            }
+        }
+        let pairs = bigrams(&concept.word);
+        if pairs.len() >= 2 && credit.contains(&0.0) {
+            let mut share = vec![0.0f32; count];
+            for pair in &pairs {
+                for (s, found) in share.iter_mut().zip(contains(pair)?) {
+                    if found {
+                        *s += 1.0 / pairs.len() as f32;
+                    }
+                }
+            }
+            for (c, s) in credit.iter_mut().zip(share) {
+                if *c == 0.0 {
+                    *c = PARTIAL_CREDIT * s;
+                }
+            }
+        }
+        for (t, c) in total.iter_mut().zip(credit) {
+            *t += c;
+        }
+    }
+    Ok(total
+        .into_iter()
+        .map(|t| t / concepts.len() as f32)
+        .collect())
 }
 
-/// The re-scored value of a candidate, and its coverage.
-pub fn rescore(
-    score: f32,
-    concepts: &[Concept],
-    title: &str,
-    heading: &str,
-    text: &str,
-) -> (f32, f32) {
-    let haystack = Normalized::new(&format!("{title}\n{heading}\n{text}"));
-    let coverage = coverage(concepts, haystack.as_str());
-    (score * coverage.powf(COVERAGE_EXPONENT), coverage)
+/// The adjacent character pairs of `word`.
+fn bigrams(word: &str) -> Vec<String> {
+    let chars: Vec<char> = word.chars().collect();
+    chars.windows(2).map(|w| w.iter().collect()).collect()
+}
+
+/// The re-scored value of a candidate with BM25 `score` and `coverage`.
+pub fn rescore(score: f32, coverage: f32) -> f32 {
+    score * coverage.powf(COVERAGE_EXPONENT)
 }
 
 #[cfg(test)]
@@ -121,16 +132,34 @@ mod tests {
         list.iter().map(|w| w.to_string()).collect()
     }
 
+    /// Coverage of passages given as text, by substring.
+    fn coverage_of(concepts: &[Concept], passages: &[&str]) -> Vec<f32> {
+        let contains = |needle: &str| -> Result<Vec<bool>, ()> {
+            Ok(passages.iter().map(|p| p.contains(needle)).collect())
+        };
+        coverages(concepts, passages.len(), contains).unwrap()
+    }
+
     #[test]
     fn coverage_counts_words_and_synonyms() {
         let synonyms = Synonyms::builtin();
         let concepts = concepts(&words(&["esim", "在线", "销户"]), &[], &synonyms);
-        assert_eq!(coverage(&concepts, "esim卡的在线销户"), 1.0);
-        let partial = coverage(&concepts, "流量卡的在线销户");
-        assert!((partial - 2.0 / 3.0).abs() < 1e-6, "{partial}");
-        let via_synonym = coverage(&concepts, "esim卡的在线注销");
-        assert!((via_synonym - (2.0 + SYNONYM_CREDIT) / 3.0).abs() < 1e-6);
-        assert_eq!(coverage(&[], "anything"), 1.0);
+        let got = coverage_of(
+            &concepts,
+            &["esim卡的在线销户", "流量卡的在线销户", "esim卡的在线注销"],
+        );
+        assert_eq!(got[0], 1.0);
+        assert!((got[1] - 2.0 / 3.0).abs() < 1e-6, "{got:?}");
+        assert!((got[2] - (2.0 + SYNONYM_CREDIT) / 3.0).abs() < 1e-6);
+        assert_eq!(coverage_of(&[], &["anything"]), [1.0]);
+    }
+
+    #[test]
+    fn part_of_a_long_word_counts_partly() {
+        let synonyms = Synonyms::builtin();
+        let concepts = concepts(&words(&["赛车手"]), &[], &synonyms);
+        let got = coverage_of(&concepts, &["赛车司机", "赛车手", "足球"]);
+        assert_eq!(got, [PARTIAL_CREDIT * 0.5, 1.0, 0.0]);
     }
 
     #[test]
@@ -139,27 +168,20 @@ mod tests {
         let expansions = vec![("号码迁移".to_string(), vec!["携号转网".to_string()])];
         let concepts = concepts(&words(&["号码", "迁移"]), &expansions, &synonyms);
         assert_eq!(concepts.len(), 1);
-        assert_eq!(coverage(&concepts, "办理携号转网"), SYNONYM_CREDIT);
+        assert_eq!(coverage_of(&concepts, &["办理携号转网"]), [SYNONYM_CREDIT]);
     }
 
     #[test]
     fn full_coverage_overtakes_a_modest_lead_with_a_missing_word() {
         let synonyms = Synonyms::builtin();
         let concepts = concepts(&words(&["esim", "在线", "销户"]), &[], &synonyms);
-        let (repeats, _) = rescore(
-            9.0,
+        let got = coverage_of(
             &concepts,
-            "流量卡",
-            "在线销户的概念",
-            "在线销户，在线销户",
+            &[
+                "流量卡\n在线销户的概念\n在线销户，在线销户",
+                "指南\nesim卡的注销方法\nesim卡的在线注销服务",
+            ],
         );
-        let (answers, _) = rescore(
-            8.0,
-            &concepts,
-            "指南",
-            "eSIM卡的注销方法",
-            "eSIM卡的在线注销服务",
-        );
-        assert!(answers > repeats, "{answers} vs {repeats}");
+        assert!(rescore(8.0, got[1]) > rescore(9.0, got[0]), "{got:?}");
     }
 }

@@ -1,0 +1,155 @@
+//! Exact phrases: candidates from the character grams, confirmed on the text.
+//!
+//! The chars field has no positions (they would double its size), so a
+//! quoted phrase is found in two steps: the passages holding every gram of
+//! the phrase (cheap, from the postings), then only those whose stored text,
+//! normalized, contains the phrase. Phrases are rare and their grams are
+//! selective, so few passages are read; counts and ranks then agree.
+
+use std::fmt;
+
+use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::schema::{Field, Value};
+use tantivy::store::StoreReader;
+use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyDocument, TantivyError};
+
+use crate::analysis::Normalized;
+
+/// Stored blocks a phrase check keeps decompressed while it walks a segment.
+const STORE_CACHE_BLOCKS: usize = 4;
+
+/// The passages matched by `candidates` whose `text` contains `phrase`;
+/// scored by `candidates`.
+pub struct PhraseQuery {
+    candidates: Box<dyn Query>,
+    text: Field,
+    /// Normalized.
+    phrase: String,
+}
+
+impl PhraseQuery {
+    /// `phrase` as typed; `candidates` must match every passage containing it.
+    pub fn new(candidates: Box<dyn Query>, text: Field, phrase: &str) -> PhraseQuery {
+        PhraseQuery {
+            candidates,
+            text,
+            phrase: Normalized::new(phrase).as_str().trim().to_string(),
+        }
+    }
+}
+
+impl Clone for PhraseQuery {
+    fn clone(&self) -> Self {
+        PhraseQuery {
+            candidates: self.candidates.box_clone(),
+            text: self.text,
+            phrase: self.phrase.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for PhraseQuery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PhraseQuery({:?} in {:?})", self.phrase, self.candidates)
+    }
+}
+
+impl Query for PhraseQuery {
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(PhraseWeight {
+            candidates: self.candidates.weight(enable_scoring)?,
+            text: self.text,
+            phrase: self.phrase.clone(),
+        }))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a tantivy::Term, bool)) {
+        self.candidates.query_terms(visitor);
+    }
+}
+
+struct PhraseWeight {
+    candidates: Box<dyn Weight>,
+    text: Field,
+    phrase: String,
+}
+
+impl Weight for PhraseWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let mut scorer = PhraseScorer {
+            candidates: self.candidates.scorer(reader, boost)?,
+            store: reader.get_store_reader(STORE_CACHE_BLOCKS)?,
+            text: self.text,
+            phrase: self.phrase.clone(),
+        };
+        scorer.skip_to_match();
+        Ok(Box::new(scorer))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let mut scorer = self.scorer(reader, 1.0)?;
+        if scorer.seek(doc) != doc {
+            return Err(TantivyError::InvalidArgument(format!(
+                "document {doc} does not contain {:?}",
+                self.phrase
+            )));
+        }
+        let mut explanation = Explanation::new("exact phrase", scorer.score());
+        explanation.add_detail(self.candidates.explain(reader, doc)?);
+        Ok(explanation)
+    }
+}
+
+struct PhraseScorer {
+    candidates: Box<dyn Scorer>,
+    store: StoreReader,
+    text: Field,
+    phrase: String,
+}
+
+impl PhraseScorer {
+    /// Whether the current candidate's text contains the phrase. A passage
+    /// that cannot be read is no match (reading the hits reports the damage).
+    fn is_match(&self) -> bool {
+        let Ok(doc) = self.store.get::<TantivyDocument>(self.candidates.doc()) else {
+            return false;
+        };
+        doc.get_first(self.text)
+            .and_then(|v| v.as_str())
+            .is_some_and(|text| Normalized::new(text).as_str().contains(&self.phrase))
+    }
+
+    /// Moves from the current candidate to the first that matches.
+    fn skip_to_match(&mut self) -> DocId {
+        while self.candidates.doc() != TERMINATED && !self.is_match() {
+            self.candidates.advance();
+        }
+        self.candidates.doc()
+    }
+}
+
+impl DocSet for PhraseScorer {
+    fn advance(&mut self) -> DocId {
+        self.candidates.advance();
+        self.skip_to_match()
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        self.candidates.seek(target);
+        self.skip_to_match()
+    }
+
+    fn doc(&self) -> DocId {
+        self.candidates.doc()
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.candidates.size_hint()
+    }
+}
+
+impl Scorer for PhraseScorer {
+    fn score(&mut self) -> Score {
+        self.candidates.score()
+    }
+}

@@ -1,0 +1,216 @@
+//! One Han character in the chars field, scored as if it were a term.
+//!
+//! The chars field keeps no unigram of every character, only bigrams and the
+//! last character of each run (see [`crate::analysis::char_tokens`]), so
+//! every occurrence of a character starts exactly one of its terms. A lone
+//! query character (`卡`, or one between stop words) is therefore matched by
+//! all the terms that start with it, and scored as one term would be: BM25
+//! over the summed frequency, with the IDF of the passages holding any of
+//! them. Summing the terms' own BM25 scores instead would count a common
+//! character once per neighbour it has.
+
+use std::fmt;
+
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::postings::Postings;
+use tantivy::query::{Bm25Weight, EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError};
+
+/// Passages whose `field` has a term starting with `prefix`, scored by BM25.
+#[derive(Clone)]
+pub struct PrefixQuery {
+    field: Field,
+    prefix: String,
+}
+
+impl PrefixQuery {
+    pub fn new(field: Field, prefix: &str) -> PrefixQuery {
+        PrefixQuery {
+            field,
+            prefix: prefix.to_string(),
+        }
+    }
+}
+
+impl fmt::Debug for PrefixQuery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PrefixQuery({:?}, {:?})", self.field, self.prefix)
+    }
+}
+
+impl Query for PrefixQuery {
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let bm25 = match enable_scoring {
+            EnableScoring::Enabled {
+                searcher,
+                statistics_provider,
+            } => {
+                let num_docs = statistics_provider.total_num_docs()?;
+                let num_tokens = statistics_provider.total_num_tokens(self.field)?;
+                let average_fieldnorm = num_tokens as Score / num_docs.max(1) as Score;
+                let mut doc_freq = 0u64;
+                for reader in searcher.segment_readers() {
+                    doc_freq += matches(reader, self.field, &self.prefix)?.docs.len() as u64;
+                }
+                Some(Bm25Weight::for_one_term(
+                    doc_freq,
+                    num_docs,
+                    average_fieldnorm,
+                ))
+            }
+            EnableScoring::Disabled { .. } => None,
+        };
+        Ok(Box::new(PrefixWeight {
+            field: self.field,
+            prefix: self.prefix.clone(),
+            bm25,
+        }))
+    }
+}
+
+struct PrefixWeight {
+    field: Field,
+    prefix: String,
+    /// `None` when scoring is disabled.
+    bm25: Option<Bm25Weight>,
+}
+
+impl PrefixWeight {
+    fn prefix_scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<PrefixScorer> {
+        let matches = matches(reader, self.field, &self.prefix)?;
+        Ok(PrefixScorer {
+            docs: matches.docs,
+            freqs: matches.freqs,
+            cursor: 0,
+            fieldnorms: reader.get_fieldnorms_reader(self.field)?,
+            bm25: self.bm25.as_ref().map(|w| w.boost_by(boost)),
+        })
+    }
+}
+
+impl Weight for PrefixWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        Ok(Box::new(self.prefix_scorer(reader, boost)?))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let mut scorer = self.prefix_scorer(reader, 1.0)?;
+        if scorer.seek(doc) != doc {
+            return Err(TantivyError::InvalidArgument(format!(
+                "document {doc} has no term starting with {:?}",
+                self.prefix
+            )));
+        }
+        let fieldnorm_id = scorer.fieldnorms.fieldnorm_id(doc);
+        Ok(match &self.bm25 {
+            Some(bm25) => bm25.explain(fieldnorm_id, scorer.freqs[scorer.cursor]),
+            None => Explanation::new("<no score>", 1.0),
+        })
+    }
+}
+
+/// The documents of one segment with a term starting with the prefix, and
+/// the summed frequency of those terms in each.
+struct Matches {
+    docs: Vec<DocId>,
+    freqs: Vec<u32>,
+}
+
+fn matches(reader: &SegmentReader, field: Field, prefix: &str) -> tantivy::Result<Matches> {
+    let inverted = reader.inverted_index(field)?;
+    let mut freq_of = vec![0u32; reader.max_doc() as usize];
+    let mut terms = inverted
+        .terms()
+        .range()
+        .ge(prefix.as_bytes())
+        .lt(prefix_end(prefix.as_bytes()))
+        .into_stream()?;
+    while terms.advance() {
+        let mut postings =
+            inverted.read_postings_from_terminfo(terms.value(), IndexRecordOption::WithFreqs)?;
+        let mut doc = postings.doc();
+        while doc != TERMINATED {
+            freq_of[doc as usize] += postings.term_freq();
+            doc = postings.advance();
+        }
+    }
+    let mut matches = Matches {
+        docs: Vec::new(),
+        freqs: Vec::new(),
+    };
+    for (doc, &freq) in freq_of.iter().enumerate() {
+        if freq > 0 {
+            matches.docs.push(doc as DocId);
+            matches.freqs.push(freq);
+        }
+    }
+    Ok(matches)
+}
+
+/// The smallest byte string above every string starting with `prefix`
+/// (`prefix` is UTF-8, so its last byte is below 0xFF).
+pub(crate) fn prefix_end(prefix: &[u8]) -> Vec<u8> {
+    let mut end = prefix.to_vec();
+    if let Some(last) = end.last_mut() {
+        *last += 1;
+    }
+    end
+}
+
+struct PrefixScorer {
+    docs: Vec<DocId>,
+    freqs: Vec<u32>,
+    cursor: usize,
+    fieldnorms: FieldNormReader,
+    bm25: Option<Bm25Weight>,
+}
+
+impl DocSet for PrefixScorer {
+    fn advance(&mut self) -> DocId {
+        self.cursor = (self.cursor + 1).min(self.docs.len());
+        self.doc()
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        if self.doc() < target {
+            self.cursor += self.docs[self.cursor..].partition_point(|&d| d < target);
+        }
+        self.doc()
+    }
+
+    fn doc(&self) -> DocId {
+        self.docs.get(self.cursor).copied().unwrap_or(TERMINATED)
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.docs.len() as u32
+    }
+}
+
+impl Scorer for PrefixScorer {
+    fn score(&mut self) -> Score {
+        let doc = self.doc();
+        match &self.bm25 {
+            Some(bm25) => bm25.score(self.fieldnorms.fieldnorm_id(doc), self.freqs[self.cursor]),
+            None => 1.0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_end_bounds_every_continuation() {
+        let end = prefix_end("卡".as_bytes());
+        assert!("卡".as_bytes() < end.as_slice());
+        assert!("卡片".as_bytes() < end.as_slice());
+        assert!("卡\u{10FFFF}".as_bytes() < end.as_slice());
+        assert!(
+            "卢".as_bytes() >= end.as_slice(),
+            "the next character is outside"
+        );
+    }
+}
