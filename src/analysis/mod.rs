@@ -39,7 +39,7 @@ pub const CHARS: &str = "zh_chars";
 
 /// Bumped whenever analysis changes what terms a text produces, so an index
 /// built by an older analyzer is detected and rebuilt instead of answering wrongly.
-pub const ANALYZER_VERSION: u32 = 3;
+pub const ANALYZER_VERSION: u32 = 4;
 
 /// Registers the zhsearch tokenizers on `index` (needed on every open: tantivy
 /// only knows its built-in tokenizers by itself).
