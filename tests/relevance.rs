@@ -114,3 +114,27 @@ fn ranks_do_not_depend_on_the_limit() {
         );
     }
 }
+
+#[test]
+fn results_past_the_first_page_include_passages_that_answer_in_other_words() {
+    let dir = TestDir::new();
+    for i in 0..11 {
+        dir.create(
+            &format!("corpus/steps{i:02}.md"),
+            format!("注销流程第{i}步：携带护照和在留卡去窗口办理。\n"),
+        );
+    }
+    // Says nothing of 注销 or 流程, but what the best passages say.
+    dir.create("corpus/bring.md", "办理时请携带护照、在留卡前往窗口。\n");
+    dir.create("corpus/weather.md", "今天天气很好，适合散步。\n");
+    let first_page = dir.search_json(&["-n", "10", "注销流程"]);
+    assert!(first_page.hits.iter().all(|h| h.path != "bring.md"));
+    let deeper = dir.search_json(&["-n", "30", "注销流程"]);
+    let paths: Vec<&str> = deeper.hits.iter().map(|h| h.path.as_str()).collect();
+    let first: Vec<&str> = first_page.hits.iter().map(|h| h.path.as_str()).collect();
+    assert_eq!(paths[..10], first[..], "the first page does not change");
+    let at = paths.iter().position(|p| *p == "bring.md");
+    assert!(at.is_some_and(|at| at >= 10), "{paths:?}");
+    assert!(!paths.contains(&"weather.md"), "{paths:?}");
+    assert!(deeper.hits.windows(2).all(|w| w[0].score >= w[1].score));
+}

@@ -1,6 +1,7 @@
 //! Searching the index: a query in, ranked passages with snippets out.
 
 pub mod explain;
+pub mod feedback;
 pub mod phrase;
 pub mod prefix;
 pub mod presence;
@@ -14,8 +15,10 @@ use std::sync::{Arc, OnceLock};
 use anyhow::Result;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::columnar::StrColumn;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::IndexRecordOption;
 use tantivy::schema::Value;
-use tantivy::{DocAddress, IndexReader, ReloadPolicy, TantivyDocument};
+use tantivy::{DocAddress, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
 pub use query::{ParsedQuery, QueryError};
 pub use snippet::{DEFAULT_SNIPPET_CHARS, Snippet};
@@ -283,17 +286,46 @@ impl Engine {
     ///
     /// The top [`rerank::RERANK_DEPTH`] by BM25 are re-scored by coverage and
     /// sorted; passages below them keep BM25 order after them, with scores
-    /// capped so they never rise down the list. A passage's rank therefore
-    /// does not depend on `depth`: `-n 10` shows the first ten of `-n 100`.
+    /// capped so they never rise down the list. Past the first page (a
+    /// `depth` above [`feedback::FIRST_PAGE`]) the results come from the
+    /// query expanded by [`feedback`]. A passage's rank therefore does not
+    /// depend on `depth`: `-n 10` shows the first ten of `-n 100`.
     fn rank(&self, built: &query::BuiltQuery, depth: usize) -> Result<(usize, Vec<Candidate>)> {
+        let (total, mut candidates) = self.rank_query(built.query.as_ref(), built, depth)?;
+        if depth <= feedback::FIRST_PAGE || candidates.len() <= feedback::FIRST_PAGE {
+            return Ok((total, candidates));
+        }
+        let Some(expanded) = self.expanded_query(built, &candidates)? else {
+            return Ok((total, candidates));
+        };
+        let (_, more) = self.rank_query(expanded.as_ref(), built, depth + feedback::FIRST_PAGE)?;
+        candidates.truncate(feedback::FIRST_PAGE);
+        let first_page: HashSet<DocAddress> = candidates.iter().map(|c| c.address).collect();
+        let floor = candidates.last().map_or(f32::MAX, |c| c.score);
+        for mut c in more {
+            if candidates.len() == depth {
+                break;
+            }
+            if !first_page.contains(&c.address) {
+                c.score = c.score.min(floor);
+                candidates.push(c);
+            }
+        }
+        Ok((total, candidates))
+    }
+
+    /// `query` run and re-ranked by coverage (see [`Engine::rank`]).
+    fn rank_query(
+        &self,
+        query: &dyn Query,
+        built: &query::BuiltQuery,
+        depth: usize,
+    ) -> Result<(usize, Vec<Candidate>)> {
         let damaged = |e: tantivy::TantivyError| OpenError::damaged(&self.index.dir, e);
         let searcher = self.reader.searcher();
         let fetch = depth.max(rerank::RERANK_DEPTH);
         let (total, top) = searcher
-            .search(
-                &built.query,
-                &(Count, TopDocs::with_limit(fetch).order_by_score()),
-            )
+            .search(query, &(Count, TopDocs::with_limit(fetch).order_by_score()))
             .map_err(damaged)?;
         let head = top.len().min(rerank::RERANK_DEPTH);
         let addresses: Vec<DocAddress> = top[..head].iter().map(|(_, a)| *a).collect();
@@ -327,6 +359,61 @@ impl Engine {
         }
         candidates.truncate(depth);
         Ok((total, candidates))
+    }
+
+    /// The query plus the expansion terms of its best passages; `None` for
+    /// a query with phrases or exclusions (whose constraints the expansion
+    /// terms would bypass) or when no term qualifies.
+    fn expanded_query(
+        &self,
+        built: &query::BuiltQuery,
+        candidates: &[Candidate],
+    ) -> Result<Option<Box<dyn Query>>> {
+        if !built.phrases.is_empty() || !built.excluded.is_empty() {
+            return Ok(None);
+        }
+        let fields = &self.index.fields;
+        let searcher = self.reader.searcher();
+        let mut passages = Vec::new();
+        for c in candidates.iter().take(feedback::FEEDBACK_PASSAGES) {
+            let doc: TantivyDocument = searcher
+                .doc(c.address)
+                .map_err(|e| OpenError::damaged(&self.index.dir, e))?;
+            if let Some(text) = doc.get_first(fields.text).and_then(|v| v.as_str()) {
+                passages.push(text.to_string());
+            }
+        }
+        let num_docs = searcher.num_docs();
+        let idf = |term: &str| {
+            let docs = searcher
+                .doc_freq(&Term::from_field_text(fields.chars, term))
+                .unwrap_or(0);
+            (docs > 0 && !query::is_common(docs, num_docs)).then(|| {
+                let (n, df) = (num_docs as f32, docs as f32);
+                (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+            })
+        };
+        let terms = feedback::expansion_terms(&passages, &built.terms.grams, idf);
+        if terms.is_empty() {
+            return Ok(None);
+        }
+        let expansion: Vec<(Occur, Box<dyn Query>)> = terms
+            .into_iter()
+            .map(|(term, weight)| {
+                let query: Box<dyn Query> = Box::new(BoostQuery::new(
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(fields.chars, &term),
+                        IndexRecordOption::WithFreqs,
+                    )),
+                    weight * feedback::FEEDBACK_WEIGHT,
+                ));
+                (Occur::Should, query)
+            })
+            .collect();
+        Ok(Some(Box::new(BooleanQuery::new(vec![
+            (Occur::Should, built.query.box_clone()),
+            (Occur::Should, Box::new(BooleanQuery::new(expansion))),
+        ]))))
     }
 
     /// The article path of each candidate, from the path column (no stored

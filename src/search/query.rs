@@ -44,6 +44,12 @@ pub const COMMON_SHARE: f64 = 0.5;
 /// search is fast anyway, and "most passages" of a handful means little.
 pub const COMMON_MIN_DOCS: u64 = 1000;
 
+/// Whether a term in `docs` of `num_docs` passages is too common to search
+/// for (see [`COMMON_SHARE`]).
+pub fn is_common(docs: u64, num_docs: u64) -> bool {
+    docs >= COMMON_MIN_DOCS && docs as f64 > num_docs as f64 * COMMON_SHARE
+}
+
 /// Most synonyms one query word expands to.
 pub const MAX_EXPANSIONS: usize = 8;
 /// How far apart (in characters) adjacent query words may stand to count as close.
@@ -472,7 +478,7 @@ impl TermStats<'_> {
     }
 
     fn is_common_count(&self, docs: u64) -> bool {
-        docs >= COMMON_MIN_DOCS && docs as f64 > self.num_docs as f64 * COMMON_SHARE
+        is_common(docs, self.num_docs)
     }
 
     /// The factor that brings `word`'s IDF down to `group_idf` (never up).
