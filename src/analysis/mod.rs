@@ -30,6 +30,7 @@ pub use segment::{Lexicon, Segmenter};
 pub use synonyms::Synonyms;
 pub use tokenizer::{CharTokenizer, WordTokenizer, char_tokens, is_han, word_tokens};
 
+use segment::Word;
 use tokenizer::{RunKind, runs};
 
 /// Name of the words tokenizer in the tantivy index.
@@ -58,9 +59,9 @@ pub struct QueryTerms {
     pub words: Vec<String>,
     /// Stop words that were dropped from `words`.
     pub stopped: Vec<String>,
-    /// Distinct character grams for the chars field: bigrams of each stretch of
-    /// Han text between stop words (a lone character stays a unigram), and
-    /// letter/digit runs whole.
+    /// Distinct character grams for the chars field: the bigrams of each Han
+    /// run but those inside a stop word, content characters standing alone,
+    /// and letter/digit runs whole (see `push_run_grams`).
     pub grams: Vec<String>,
     /// Content words in query order without overlaps (jieba's exact mode),
     /// for proximity: adjacent pairs should stand close together in a passage.
@@ -114,19 +115,13 @@ fn analyze_query_with(segmenter: &Segmenter, text: &str, drop_stop_words: bool) 
                         push_distinct(&mut terms.words, word.text);
                     }
                 }
-                // Grams over the stretches between stop words, so `要带哪些材料`
-                // asks for `材料`, not for `带哪` or `些材`.
-                let mut stretch = String::new();
-                for word in segmenter.exact_words(run_text) {
-                    if is_stop(word.text) {
-                        push_grams(&mut terms.grams, &stretch);
-                        stretch.clear();
-                    } else {
-                        stretch.push_str(word.text);
+                let exact = segmenter.exact_words(run_text);
+                for word in &exact {
+                    if !is_stop(word.text) {
                         terms.sequence.push(word.text.to_string());
                     }
                 }
-                push_grams(&mut terms.grams, &stretch);
+                push_run_grams(&mut terms.grams, &exact, &is_stop);
             }
         }
     }
@@ -140,16 +135,36 @@ pub fn exact_terms(segmenter: &Segmenter, text: &str) -> Vec<String> {
     analyze_query_with(segmenter, text, true).sequence
 }
 
-/// Character grams of a Han stretch: its bigrams, or the character itself when alone.
-fn push_grams(grams: &mut Vec<String>, stretch: &str) {
-    let chars: Vec<char> = stretch.chars().collect();
-    match chars.len() {
-        0 => {}
-        1 => push_distinct(grams, stretch),
-        _ => {
-            for pair in chars.windows(2) {
-                push_distinct(grams, &pair.iter().collect::<String>());
-            }
+/// Character grams of a Han run cut into `words` (jieba exact mode): every
+/// bigram except those inside one stop word, and each content character
+/// that stands alone between stop words (or is the whole run).
+///
+/// Bigrams across word boundaries, even into a stop word (`带哪`, `要带` of
+/// `要带哪些材料`), match a passage phrased like the question: on
+/// InsuranceQA-zh keeping them raised MRR@10 from 0.2391 to 0.2410 and
+/// Recall@100 from 0.5263 to 0.5368, and keeping only the bigrams inside
+/// each word lowered MRR@10 to 0.2221. Bigrams inside one stop word (`哪些`)
+/// say nothing about the topic.
+fn push_run_grams(grams: &mut Vec<String>, words: &[Word], is_stop: &dyn Fn(&str) -> bool) {
+    // Each character with the index of its word and whether that is a stop word.
+    let chars: Vec<(char, usize, bool)> = words
+        .iter()
+        .enumerate()
+        .flat_map(|(i, w)| {
+            let stop = is_stop(w.text);
+            w.text.chars().map(move |c| (c, i, stop))
+        })
+        .collect();
+    let stop_at = |j: Option<usize>| j.and_then(|j| chars.get(j)).is_none_or(|c| c.2);
+    for (j, &(c, word, stop)) in chars.iter().enumerate() {
+        if let Some(&(next, next_word, _)) = chars.get(j + 1)
+            && !(word == next_word && stop)
+        {
+            push_distinct(grams, &String::from_iter([c, next]));
+        }
+        let alone = !stop && stop_at(j.checked_sub(1)) && stop_at(Some(j + 1));
+        if alone {
+            push_distinct(grams, &c.to_string());
         }
     }
 }
@@ -199,11 +214,21 @@ mod tests {
         assert_eq!(terms.words, ["线下", "注销", "带", "材料"]);
         assert!(terms.stopped.contains(&"哪些".to_string()));
         assert!(
-            !terms.grams.iter().any(|g| g == "带哪" || g == "些材"),
+            !terms.grams.contains(&"哪些".to_string()),
             "{:?}",
             terms.grams
         );
-        assert!(terms.grams.contains(&"材料".to_string()));
+        for gram in ["带哪", "些材", "材料"] {
+            assert!(terms.grams.contains(&gram.to_string()), "{:?}", terms.grams);
+        }
+    }
+
+    #[test]
+    fn a_content_character_between_stop_words_is_a_unigram() {
+        let terms = analyze_query(&SEGMENTER, "我的卡吗");
+        assert!(terms.grams.contains(&"卡".to_string()), "{:?}", terms.grams);
+        let alone = analyze_query(&SEGMENTER, "卡");
+        assert_eq!(alone.grams, ["卡"]);
     }
 
     #[test]
