@@ -41,7 +41,8 @@ step() {
     "$@"
 }
 
-step "release build" cargo build --release --locked --quiet --bin zhsearch --example load_dictionary
+step "release build" cargo build --release --locked --quiet --bin zhsearch --example load_dictionary \
+    --example space_usage
 
 # 1. Full index build, from nothing.
 step "full index build" /usr/bin/time -v -o "$out/build.time" \
@@ -52,6 +53,8 @@ find "$work/index" -type f -printf '%s %f\n' |
     awk '{ n = split($2, p, "."); k = (n > 1) ? p[n] : $2; s[k] += $1 } END { for (k in s) print k, s[k] }' |
     sort -k2 -nr > "$out/index.files"
 find "$corpus" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }' > "$out/raw.bytes"
+# Bytes per field and kind (terms, postings, positions, norms) and of the stored passages.
+"$target/release/examples/space_usage" "$work/index" > "$out/fields.tsv"
 
 # 2. Re-index after changing 1% of the files (274 of 27,413) in a copy of the corpus.
 cp -r "$corpus" "$work/corpus-copy"
