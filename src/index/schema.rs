@@ -2,7 +2,7 @@
 
 use tantivy::IndexSettings;
 use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+    FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::store::{Compressor, ZstdCompressor};
 
@@ -10,12 +10,12 @@ use crate::analysis;
 
 /// Bumped whenever the fields change, so an index from an older zhsearch is
 /// detected and rebuilt rather than read wrongly.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// zstd level of the passage store.
-const DOCSTORE_ZSTD_LEVEL: i32 = 9;
+const DOCSTORE_ZSTD_LEVEL: i32 = 12;
 /// Bytes of passages compressed together in the store.
-const DOCSTORE_BLOCK_BYTES: usize = 64 * 1024;
+const DOCSTORE_BLOCK_BYTES: usize = 128 * 1024;
 
 /// Name of the path field, also a column: ranking articles reads each
 /// candidate's path from it rather than from its stored passage.
@@ -27,7 +27,7 @@ pub struct Fields {
     /// The article's path relative to the corpus: the document id, untokenized
     /// so an article's passages can be deleted by path.
     pub path: Field,
-    /// 1-based line where the passage starts.
+    /// 1-based line where the passage starts (stored only).
     pub line: Field,
     /// The article title (words).
     pub title: Field,
@@ -54,9 +54,17 @@ impl Fields {
                 .set_tokenizer(analysis::CHARS)
                 .set_index_option(IndexRecordOption::WithFreqs),
         );
+        // Untokenized, to delete an article's passages by path and to group
+        // them by article; no field norms, as nothing scores on it.
+        let path = (STRING | STORED | FAST).set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer("raw")
+                .set_fieldnorms(false)
+                .set_index_option(IndexRecordOption::Basic),
+        );
         let fields = Fields {
-            path: builder.add_text_field(PATH_COLUMN, STRING | STORED | FAST),
-            line: builder.add_u64_field("line", STORED | INDEXED),
+            path: builder.add_text_field(PATH_COLUMN, path),
+            line: builder.add_u64_field("line", STORED),
             title: builder.add_text_field("title", words.clone()),
             heading: builder.add_text_field("heading", words.clone()),
             text: builder.add_text_field("text", words),
@@ -65,11 +73,12 @@ impl Fields {
         (builder.build(), fields)
     }
 
-    /// How a new index stores its passages: zstd level 9 in 64 KB blocks.
+    /// How a new index stores its passages: zstd level 12 in 128 KB blocks.
     /// On InsuranceQA-zh (13.2 MB of text) tantivy's default, lz4 in 16 KB
-    /// blocks, took 9.7 MB; zstd 3 in 16 KB 7.2 MB; zstd 9 in 64 KB 5.8 MB.
-    /// A larger block costs more to read one passage, but searches read
-    /// only the hits they show, and batches keep blocks cached.
+    /// blocks, took 9.7 MB; zstd 3 in 16 KB 7.2 MB; zstd 9 in 64 KB 5.8 MB;
+    /// zstd 12 in 128 KB 5.5 MB. A larger block costs more to read one
+    /// passage, but searches read only the hits they show, and batches keep
+    /// blocks cached.
     pub fn index_settings() -> IndexSettings {
         IndexSettings {
             docstore_compression: Compressor::Zstd(ZstdCompressor {
