@@ -9,9 +9,12 @@
 //! them. Summing the terms' own BM25 scores instead would count a common
 //! character once per neighbour it has.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 use tantivy::fieldnorm::FieldNormReader;
+use tantivy::index::SegmentId;
 use tantivy::postings::Postings;
 use tantivy::query::{Bm25Weight, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::schema::{Field, IndexRecordOption};
@@ -41,30 +44,39 @@ impl fmt::Debug for PrefixQuery {
 
 impl Query for PrefixQuery {
     fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        let bm25 = match enable_scoring {
-            EnableScoring::Enabled {
-                searcher,
-                statistics_provider,
-            } => {
-                let num_docs = statistics_provider.total_num_docs()?;
-                let num_tokens = statistics_provider.total_num_tokens(self.field)?;
-                let average_fieldnorm = num_tokens as Score / num_docs.max(1) as Score;
-                let mut doc_freq = 0u64;
-                for reader in searcher.segment_readers() {
-                    doc_freq += matches(reader, self.field, &self.prefix)?.docs.len() as u64;
-                }
-                Some(Bm25Weight::for_one_term(
-                    doc_freq,
-                    num_docs,
-                    average_fieldnorm,
-                ))
-            }
-            EnableScoring::Disabled { .. } => None,
+        let EnableScoring::Enabled {
+            searcher,
+            statistics_provider,
+        } = enable_scoring
+        else {
+            return Ok(Box::new(PrefixWeight {
+                field: self.field,
+                prefix: self.prefix.clone(),
+                bm25: None,
+                matched: HashMap::new(),
+            }));
         };
+        // The documents per segment are needed for the IDF anyway: keep them
+        // for the scorers rather than reading the postings twice.
+        let mut matched = HashMap::new();
+        let mut doc_freq = 0u64;
+        for reader in searcher.segment_readers() {
+            let found = matches(reader, self.field, &self.prefix)?;
+            doc_freq += found.docs.len() as u64;
+            matched.insert(reader.segment_id(), Arc::new(found));
+        }
+        let num_docs = statistics_provider.total_num_docs()?;
+        let num_tokens = statistics_provider.total_num_tokens(self.field)?;
+        let average_fieldnorm = num_tokens as Score / num_docs.max(1) as Score;
         Ok(Box::new(PrefixWeight {
             field: self.field,
             prefix: self.prefix.clone(),
-            bm25,
+            bm25: Some(Bm25Weight::for_one_term(
+                doc_freq,
+                num_docs,
+                average_fieldnorm,
+            )),
+            matched,
         }))
     }
 }
@@ -74,14 +86,18 @@ struct PrefixWeight {
     prefix: String,
     /// `None` when scoring is disabled.
     bm25: Option<Bm25Weight>,
+    /// The matches of each segment, when already read.
+    matched: HashMap<SegmentId, Arc<Matches>>,
 }
 
 impl PrefixWeight {
     fn prefix_scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<PrefixScorer> {
-        let matches = matches(reader, self.field, &self.prefix)?;
+        let matches = match self.matched.get(&reader.segment_id()) {
+            Some(found) => Arc::clone(found),
+            None => Arc::new(matches(reader, self.field, &self.prefix)?),
+        };
         Ok(PrefixScorer {
-            docs: matches.docs,
-            freqs: matches.freqs,
+            matches,
             cursor: 0,
             fieldnorms: reader.get_fieldnorms_reader(self.field)?,
             bm25: self.bm25.as_ref().map(|w| w.boost_by(boost)),
@@ -104,7 +120,7 @@ impl Weight for PrefixWeight {
         }
         let fieldnorm_id = scorer.fieldnorms.fieldnorm_id(doc);
         Ok(match &self.bm25 {
-            Some(bm25) => bm25.explain(fieldnorm_id, scorer.freqs[scorer.cursor]),
+            Some(bm25) => bm25.explain(fieldnorm_id, scorer.matches.freqs[scorer.cursor]),
             None => Explanation::new("<no score>", 1.0),
         })
     }
@@ -159,8 +175,7 @@ pub(crate) fn prefix_end(prefix: &[u8]) -> Vec<u8> {
 }
 
 struct PrefixScorer {
-    docs: Vec<DocId>,
-    freqs: Vec<u32>,
+    matches: Arc<Matches>,
     cursor: usize,
     fieldnorms: FieldNormReader,
     bm25: Option<Bm25Weight>,
@@ -168,23 +183,27 @@ struct PrefixScorer {
 
 impl DocSet for PrefixScorer {
     fn advance(&mut self) -> DocId {
-        self.cursor = (self.cursor + 1).min(self.docs.len());
+        self.cursor = (self.cursor + 1).min(self.matches.docs.len());
         self.doc()
     }
 
     fn seek(&mut self, target: DocId) -> DocId {
         if self.doc() < target {
-            self.cursor += self.docs[self.cursor..].partition_point(|&d| d < target);
+            self.cursor += self.matches.docs[self.cursor..].partition_point(|&d| d < target);
         }
         self.doc()
     }
 
     fn doc(&self) -> DocId {
-        self.docs.get(self.cursor).copied().unwrap_or(TERMINATED)
+        self.matches
+            .docs
+            .get(self.cursor)
+            .copied()
+            .unwrap_or(TERMINATED)
     }
 
     fn size_hint(&self) -> u32 {
-        self.docs.len() as u32
+        self.matches.docs.len() as u32
     }
 }
 
@@ -192,7 +211,10 @@ impl Scorer for PrefixScorer {
     fn score(&mut self) -> Score {
         let doc = self.doc();
         match &self.bm25 {
-            Some(bm25) => bm25.score(self.fieldnorms.fieldnorm_id(doc), self.freqs[self.cursor]),
+            Some(bm25) => bm25.score(
+                self.fieldnorms.fieldnorm_id(doc),
+                self.matches.freqs[self.cursor],
+            ),
             None => 1.0,
         }
     }
