@@ -23,8 +23,23 @@ const STORE_CACHE_BLOCKS: usize = 4;
 pub struct PhraseQuery {
     candidates: Box<dyn Query>,
     text: Field,
-    /// Normalized.
-    phrase: String,
+    phrase: Phrase,
+}
+
+/// A phrase as typed and normalized.
+#[derive(Debug, Clone)]
+struct Phrase {
+    typed: String,
+    normalized: String,
+}
+
+impl Phrase {
+    /// Whether `text` contains the phrase: as typed (no need to normalize
+    /// the passage, the common case) or after normalizing both.
+    fn is_in(&self, text: &str) -> bool {
+        (!self.typed.is_empty() && text.contains(&self.typed))
+            || Normalized::new(text).as_str().contains(&self.normalized)
+    }
 }
 
 impl PhraseQuery {
@@ -33,7 +48,10 @@ impl PhraseQuery {
         PhraseQuery {
             candidates,
             text,
-            phrase: Normalized::new(phrase).as_str().trim().to_string(),
+            phrase: Phrase {
+                typed: phrase.trim().to_string(),
+                normalized: Normalized::new(phrase).as_str().trim().to_string(),
+            },
         }
     }
 }
@@ -50,7 +68,11 @@ impl Clone for PhraseQuery {
 
 impl fmt::Debug for PhraseQuery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PhraseQuery({:?} in {:?})", self.phrase, self.candidates)
+        write!(
+            f,
+            "PhraseQuery({:?} in {:?})",
+            self.phrase.normalized, self.candidates
+        )
     }
 }
 
@@ -71,7 +93,7 @@ impl Query for PhraseQuery {
 struct PhraseWeight {
     candidates: Box<dyn Weight>,
     text: Field,
-    phrase: String,
+    phrase: Phrase,
 }
 
 impl Weight for PhraseWeight {
@@ -91,7 +113,7 @@ impl Weight for PhraseWeight {
         if scorer.seek(doc) != doc {
             return Err(TantivyError::InvalidArgument(format!(
                 "document {doc} does not contain {:?}",
-                self.phrase
+                self.phrase.normalized
             )));
         }
         let mut explanation = Explanation::new("exact phrase", scorer.score());
@@ -104,7 +126,7 @@ struct PhraseScorer {
     candidates: Box<dyn Scorer>,
     store: StoreReader,
     text: Field,
-    phrase: String,
+    phrase: Phrase,
 }
 
 impl PhraseScorer {
@@ -116,7 +138,7 @@ impl PhraseScorer {
         };
         doc.get_first(self.text)
             .and_then(|v| v.as_str())
-            .is_some_and(|text| Normalized::new(text).as_str().contains(&self.phrase))
+            .is_some_and(|text| self.phrase.is_in(text))
     }
 
     /// Moves from the current candidate to the first that matches.
@@ -151,5 +173,29 @@ impl DocSet for PhraseScorer {
 impl Scorer for PhraseScorer {
     fn score(&mut self) -> Score {
         self.candidates.score()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn phrase(typed: &str) -> Phrase {
+        Phrase {
+            typed: typed.trim().to_string(),
+            normalized: Normalized::new(typed).as_str().trim().to_string(),
+        }
+    }
+
+    #[test]
+    fn a_phrase_matches_as_typed_or_normalized() {
+        assert!(phrase("在线注销").is_in("支持在线注销。"));
+        assert!(
+            phrase("在线注销").is_in("支持線上與在線註銷。"),
+            "traditional text"
+        );
+        assert!(phrase("ＳＩＭ卡").is_in("我的sim卡"), "full-width query");
+        assert!(!phrase("在线注销").is_in("在线，注销"));
+        assert!(!phrase("在线注销").is_in("在线咨询。电线注意。注销"));
     }
 }
