@@ -137,4 +137,24 @@ fn results_past_the_first_page_include_passages_that_answer_in_other_words() {
     assert!(at.is_some_and(|at| at >= 10), "{paths:?}");
     assert!(!paths.contains(&"weather.md"), "{paths:?}");
     assert!(deeper.hits.windows(2).all(|w| w[0].score >= w[1].score));
+    // --explain says which terms brought it.
+    let explained = dir.search_json(&["--explain", "-n", "30", "注销流程"]);
+    let bring = explained
+        .hits
+        .iter()
+        .find(|h| h.path == "bring.md")
+        .unwrap();
+    let parts = &bring.explain.as_ref().unwrap()["parts"];
+    let clauses: Vec<&str> = parts
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["clause"].as_str())
+        .collect();
+    assert!(
+        clauses
+            .iter()
+            .any(|c| c.starts_with("feedback ") && c.contains("护照")),
+        "{clauses:?}"
+    );
 }

@@ -211,7 +211,7 @@ fn explain_shows_understanding_and_score_parts() {
     );
     assert!(stdout.contains("销户 → 注销"), "{stdout}");
     assert!(stdout.contains("(weight 0.5)"), "{stdout}");
-    assert!(stdout.contains("= bm25 "), "{stdout}");
+    assert!(stdout.contains(": bm25 "), "{stdout}");
     assert!(stdout.contains("word esim"), "{stdout}");
 }
 

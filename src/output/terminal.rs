@@ -117,13 +117,19 @@ fn write_hit_report(
     dim: &str,
     reset: &str,
 ) -> io::Result<()> {
+    let exponent = crate::search::rerank::COVERAGE_EXPONENT;
+    let product = report.bm25 * report.coverage.powf(exponent);
+    // Passages ranked below the re-ranked head (or past the first page)
+    // keep their order but never score above the passages before them.
+    let capped = if report.score < product * 0.999 {
+        " (capped at the score above)"
+    } else {
+        ""
+    };
     writeln!(
         out,
-        "    {dim}score {:.2} = bm25 {:.2} × coverage {:.2}^{}{reset}",
-        report.score,
-        report.bm25,
-        report.coverage,
-        crate::search::rerank::COVERAGE_EXPONENT
+        "    {dim}score {:.2}{capped}: bm25 {:.2} × coverage {:.2}^{exponent} = {:.2}{reset}",
+        report.score, report.bm25, report.coverage, product
     )?;
     for part in &report.parts {
         let fields: Vec<String> = part

@@ -125,14 +125,15 @@ fn score_of(searcher: &Searcher, query: &dyn Query, address: DocAddress) -> f32 
 }
 
 /// Splits the score of the passage at `address` into the query's clauses.
+/// `feedback` holds the expansion terms and their query when the passage was
+/// ranked by the expanded query (past the first page).
 pub fn explain_hit(
     searcher: &Searcher,
     fields: &Fields,
     built: &BuiltQuery,
+    feedback: Option<(&[String], &dyn Query)>,
     address: DocAddress,
-    bm25: f32,
-    coverage: f32,
-    score: f32,
+    scores: Scores,
 ) -> HitReport {
     let value = |query: &dyn Query| score_of(searcher, query, address);
     let mut parts: Vec<PartScore> = built
@@ -174,11 +175,29 @@ pub fn explain_hit(
             })
         })
         .collect();
+    if let Some((terms, query)) = feedback {
+        let score = value(query);
+        if score > 0.0 {
+            parts.push(PartScore {
+                clause: format!("feedback {}", terms.join(" ")),
+                score,
+                fields: Vec::new(),
+            });
+        }
+    }
     parts.sort_by(|a, b| b.score.total_cmp(&a.score));
     HitReport {
-        bm25,
-        coverage,
-        score,
+        bm25: scores.bm25,
+        coverage: scores.coverage,
+        score: scores.score,
         parts,
     }
+}
+
+/// The scores of a hit: BM25, its coverage, and the final score.
+#[derive(Debug, Clone, Copy)]
+pub struct Scores {
+    pub bm25: f32,
+    pub coverage: f32,
+    pub score: f32,
 }

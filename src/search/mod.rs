@@ -154,7 +154,11 @@ impl Engine {
         let parsed = ParsedQuery::parse(raw);
         let built = self.build(&parsed)?;
         let limit = options.limit.max(1);
-        let (total, mut candidates) = self.rank(&built, limit)?;
+        let Ranking {
+            total,
+            mut candidates,
+            feedback,
+        } = self.rank(&built, limit)?;
         let searcher = self.reader.searcher();
         candidates.truncate(limit);
         let needles = highlight_words(&built);
@@ -175,9 +179,16 @@ impl Engine {
                 snippet = snippet::make_snippet(&text, &built.terms.grams, options.snippet_chars);
             }
             let report = options.explain.then(|| {
-                explain::explain_hit(
-                    &searcher, fields, &built, c.address, c.bm25, c.coverage, c.score,
-                )
+                let feedback = feedback
+                    .as_ref()
+                    .filter(|_| c.expanded)
+                    .map(|f| (f.terms.as_slice(), f.query.as_ref()));
+                let scores = explain::Scores {
+                    bm25: c.bm25,
+                    coverage: c.coverage,
+                    score: c.score,
+                };
+                explain::explain_hit(&searcher, fields, &built, feedback, c.address, scores)
             });
             hits.push(Hit {
                 rank: i + 1,
@@ -215,7 +226,7 @@ impl Engine {
         // look deeper only while passages of the same articles fill the list.
         let mut depth = limit * 4;
         loop {
-            let (_, candidates) = self.rank(&built, depth)?;
+            let candidates = self.rank(&built, depth)?.candidates;
             let exhausted = candidates.len() < depth;
             let paths = self.paths(&candidates)?;
             let mut seen = HashSet::new();
@@ -290,15 +301,26 @@ impl Engine {
     /// `depth` above [`feedback::FIRST_PAGE`]) the results come from the
     /// query expanded by [`feedback`]. A passage's rank therefore does not
     /// depend on `depth`: `-n 10` shows the first ten of `-n 100`.
-    fn rank(&self, built: &query::BuiltQuery, depth: usize) -> Result<(usize, Vec<Candidate>)> {
+    fn rank(&self, built: &query::BuiltQuery, depth: usize) -> Result<Ranking> {
         let (total, mut candidates) = self.rank_query(built.query.as_ref(), built, depth)?;
-        if depth <= feedback::FIRST_PAGE || candidates.len() <= feedback::FIRST_PAGE {
-            return Ok((total, candidates));
-        }
-        let Some(expanded) = self.expanded_query(built, &candidates)? else {
-            return Ok((total, candidates));
+        let mut ranking = Ranking {
+            total,
+            candidates: Vec::new(),
+            feedback: None,
         };
-        let (_, more) = self.rank_query(expanded.as_ref(), built, depth + feedback::FIRST_PAGE)?;
+        if depth <= feedback::FIRST_PAGE || candidates.len() <= feedback::FIRST_PAGE {
+            ranking.candidates = candidates;
+            return Ok(ranking);
+        }
+        let Some(expansion) = self.expansion(built, &candidates)? else {
+            ranking.candidates = candidates;
+            return Ok(ranking);
+        };
+        let expanded = BooleanQuery::new(vec![
+            (Occur::Should, built.query.box_clone()),
+            (Occur::Should, expansion.query.box_clone()),
+        ]);
+        let (_, more) = self.rank_query(&expanded, built, depth + feedback::FIRST_PAGE)?;
         candidates.truncate(feedback::FIRST_PAGE);
         let first_page: HashSet<DocAddress> = candidates.iter().map(|c| c.address).collect();
         let floor = candidates.last().map_or(f32::MAX, |c| c.score);
@@ -308,10 +330,13 @@ impl Engine {
             }
             if !first_page.contains(&c.address) {
                 c.score = c.score.min(floor);
+                c.expanded = true;
                 candidates.push(c);
             }
         }
-        Ok((total, candidates))
+        ranking.candidates = candidates;
+        ranking.feedback = Some(expansion);
+        Ok(ranking)
     }
 
     /// `query` run and re-ranked by coverage (see [`Engine::rank`]).
@@ -342,6 +367,7 @@ impl Engine {
                     address,
                     bm25,
                     coverage,
+                    expanded: false,
                     score: if i < head {
                         rerank::rescore(bm25, coverage)
                     } else {
@@ -361,14 +387,14 @@ impl Engine {
         Ok((total, candidates))
     }
 
-    /// The query plus the expansion terms of its best passages; `None` for
-    /// a query with phrases or exclusions (whose constraints the expansion
-    /// terms would bypass) or when no term qualifies.
-    fn expanded_query(
+    /// The expansion terms of the query's best passages, as a query; `None`
+    /// for a query with phrases or exclusions (whose constraints the
+    /// expansion terms would bypass) or when no term qualifies.
+    fn expansion(
         &self,
         built: &query::BuiltQuery,
         candidates: &[Candidate],
-    ) -> Result<Option<Box<dyn Query>>> {
+    ) -> Result<Option<Feedback>> {
         if !built.phrases.is_empty() || !built.excluded.is_empty() {
             return Ok(None);
         }
@@ -397,12 +423,12 @@ impl Engine {
         if terms.is_empty() {
             return Ok(None);
         }
-        let expansion: Vec<(Occur, Box<dyn Query>)> = terms
-            .into_iter()
+        let clauses: Vec<(Occur, Box<dyn Query>)> = terms
+            .iter()
             .map(|(term, weight)| {
                 let query: Box<dyn Query> = Box::new(BoostQuery::new(
                     Box::new(TermQuery::new(
-                        Term::from_field_text(fields.chars, &term),
+                        Term::from_field_text(fields.chars, term),
                         IndexRecordOption::WithFreqs,
                     )),
                     weight * feedback::FEEDBACK_WEIGHT,
@@ -410,10 +436,10 @@ impl Engine {
                 (Occur::Should, query)
             })
             .collect();
-        Ok(Some(Box::new(BooleanQuery::new(vec![
-            (Occur::Should, built.query.box_clone()),
-            (Occur::Should, Box::new(BooleanQuery::new(expansion))),
-        ]))))
+        Ok(Some(Feedback {
+            terms: terms.into_iter().map(|(term, _)| term).collect(),
+            query: Box::new(BooleanQuery::new(clauses)),
+        }))
     }
 
     /// The article path of each candidate, from the path column (no stored
@@ -481,6 +507,23 @@ struct Candidate {
     bm25: f32,
     coverage: f32,
     score: f32,
+    /// Ranked by the query expanded with [`Feedback`] (past the first page).
+    expanded: bool,
+}
+
+/// The best passages for a query.
+struct Ranking {
+    /// Passages matching the query as typed.
+    total: usize,
+    candidates: Vec<Candidate>,
+    /// What the query was expanded with past the first page, if it was.
+    feedback: Option<Feedback>,
+}
+
+/// Pseudo-relevance feedback terms and their query.
+struct Feedback {
+    terms: Vec<String>,
+    query: Box<dyn Query>,
 }
 
 /// What to mark in snippets: the query's words, phrases and synonyms, and
