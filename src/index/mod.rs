@@ -13,7 +13,9 @@
 //!
 //! The manifest lives in the payload rather than in documents or a file of its
 //! own because that is the one place tantivy commits atomically with the
-//! passages, and reading it costs no search: `meta.json` is read on open anyway.
+//! passages. A search reads the payload once ([`read_payload`]), before the
+//! dictionary is loaded, since the corpus folder it names may hold a user
+//! dictionary.
 
 pub mod lock;
 pub mod manifest;
@@ -74,6 +76,14 @@ impl Payload {
 
     pub fn to_json(&self) -> serde_json::Result<String> {
         serde_json::to_string(self)
+    }
+
+    /// Reads the payload of the index in `dir` from `json`.
+    fn from_json(dir: &Path, json: &str) -> Result<Payload, OpenError> {
+        serde_json::from_str(json).map_err(|_| OpenError::Incompatible {
+            dir: dir.to_path_buf(),
+            reason: "by another program or an unknown version of zhsearch".into(),
+        })
     }
 }
 
@@ -187,18 +197,6 @@ fn one_line(message: &str) -> String {
     }
 }
 
-/// The corpus folder the index in `dir` was built from, read straight from
-/// its `meta.json` (no index is opened).
-pub fn stored_corpus(dir: &Path) -> Option<PathBuf> {
-    #[derive(Deserialize)]
-    struct Meta {
-        payload: Option<String>,
-    }
-    let meta: Meta = serde_json::from_slice(&std::fs::read(dir.join("meta.json")).ok()?).ok()?;
-    let payload: Payload = serde_json::from_str(meta.payload.as_deref()?).ok()?;
-    payload.manifest?.corpus
-}
-
 /// Whether `dir` holds files of a tantivy index (with or without `meta.json`).
 fn has_index_files(dir: &Path) -> bool {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -215,25 +213,45 @@ pub fn exists(dir: &Path) -> bool {
     dir.join("meta.json").is_file()
 }
 
-/// Opens the index in `dir`, checking it was built the way this zhsearch builds.
-pub fn open(dir: &Path, lexicon: &Arc<Lexicon>) -> Result<SearchIndex, OpenError> {
+/// Reads the payload of the index in `dir` from its `meta.json`, without
+/// opening the index. A search reads it once, first: the corpus folder it
+/// names decides which user dictionary to load, and [`open_with`] then checks
+/// the index against that dictionary without reading it again.
+pub fn read_payload(dir: &Path) -> Result<Payload, OpenError> {
     if !exists(dir) {
         if has_index_files(dir) {
             return Err(OpenError::damaged(dir, "its meta.json is missing"));
         }
         return Err(OpenError::Missing(dir.to_path_buf()));
     }
-    let damaged = |cause: String| OpenError::damaged(dir, cause);
-    let index = Index::open_in_dir(dir).map_err(|e| damaged(e.to_string()))?;
-    let metas = index.load_metas().map_err(|e| damaged(e.to_string()))?;
-    let payload: Payload = metas
-        .payload
-        .as_deref()
-        .and_then(|p| serde_json::from_str(p).ok())
-        .ok_or_else(|| OpenError::Incompatible {
-            dir: dir.to_path_buf(),
-            reason: "by another program or an unknown version of zhsearch".into(),
-        })?;
+    /// Only the payload of tantivy's `meta.json`; the rest is tantivy's.
+    #[derive(Deserialize)]
+    struct Meta {
+        payload: Option<String>,
+    }
+    let bytes = std::fs::read(dir.join("meta.json"))
+        .map_err(|e| OpenError::damaged(dir, format!("cannot read its meta.json: {e}")))?;
+    let meta: Meta = serde_json::from_slice(&bytes)
+        .map_err(|e| OpenError::damaged(dir, format!("its meta.json is corrupt: {e}")))?;
+    let payload = meta.payload.ok_or_else(|| OpenError::Incompatible {
+        dir: dir.to_path_buf(),
+        reason: "by another program or an unknown version of zhsearch".into(),
+    })?;
+    Payload::from_json(dir, &payload)
+}
+
+/// Opens the index in `dir`, checking it was built the way this zhsearch builds.
+pub fn open(dir: &Path, lexicon: &Arc<Lexicon>) -> Result<SearchIndex, OpenError> {
+    open_with(dir, read_payload(dir)?, lexicon)
+}
+
+/// Opens the index in `dir` whose payload [`read_payload`] returned, checking
+/// it was built the way this zhsearch builds with `lexicon`.
+pub fn open_with(
+    dir: &Path,
+    payload: Payload,
+    lexicon: &Arc<Lexicon>,
+) -> Result<SearchIndex, OpenError> {
     let expected = IndexInfo::current(lexicon);
     if payload.info.schema_version == expected.schema_version
         && payload.info.analyzer_version == expected.analyzer_version
@@ -251,6 +269,11 @@ pub fn open(dir: &Path, lexicon: &Arc<Lexicon>) -> Result<SearchIndex, OpenError
             reason: describe_mismatch(&payload.info, &expected),
         });
     }
+    let damaged = |cause: String| OpenError::damaged(dir, cause);
+    // Tantivy reads meta.json again: an update committed in between makes
+    // the index newer than `payload`, which only decides the checks above
+    // (an update keeps the dictionary) and the stale-index warning.
+    let index = Index::open_in_dir(dir).map_err(|e| damaged(e.to_string()))?;
     let fields = Fields::from_schema(&index.schema()).map_err(|e| damaged(e.to_string()))?;
     analysis::register_tokenizers(&index, lexicon);
     Ok(SearchIndex {
