@@ -225,6 +225,112 @@ fn the_index_remembers_its_corpus_folder() {
     );
 }
 
+/// The index's manifest, unpacked by the library.
+fn manifest(dir: &TestDir) -> zhsearch::index::Manifest {
+    let stored: zhsearch::index::StoredManifest =
+        serde_json::from_value(payload(dir)["manifest"].clone()).unwrap();
+    stored.unpack().unwrap()
+}
+
+/// Rewrites the index's manifest the way zhsearch wrote it before it packed
+/// its list of files: one JSON row per file. Returns the manifest.
+fn write_old_manifest(dir: &TestDir) -> zhsearch::index::Manifest {
+    let m = manifest(dir);
+    let rows: Vec<serde_json::Value> = m
+        .files
+        .iter()
+        .map(|(path, e)| serde_json::json!([path, e.size, e.mtime, e.hash, e.passages, e.skipped]))
+        .collect();
+    let mut old = payload(dir);
+    old["manifest"] = serde_json::json!({
+        "corpus": m.corpus, "scanned_at": m.scanned_at, "files": rows,
+    });
+    set_payload(dir, &old);
+    m
+}
+
+#[test]
+fn an_index_with_the_old_manifest_format_is_read_and_saved_anew() {
+    let dir = TestDir::with_seed_corpus();
+    dir.index();
+    let before = dir.search_json(&["eSIM 在线销户"]);
+    write_old_manifest(&dir);
+
+    let out = dir
+        .zhsearch()
+        .args(["search", "--json", "eSIM 在线销户"])
+        .assert()
+        .success()
+        .stderr("");
+    let after: crate::util::Results = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(after.total, before.total);
+    let paths =
+        |r: &crate::util::Results| r.hits.iter().map(|h| h.path.clone()).collect::<Vec<_>>();
+    assert_eq!(paths(&after), paths(&before));
+    // Changes are still noticed.
+    let first = fs::read_dir(dir.path().join("corpus"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .min()
+        .unwrap();
+    fs::write(&first, article("改", "这篇文章已经改写。")).unwrap();
+    let out = dir.zhsearch().args(["search", "eSIM"]).assert().success();
+    assert!(stderr_of(&out).contains("(0 added, 1 changed, 0 removed)"));
+    // The next update saves the list of files packed.
+    let out = dir.index();
+    assert!(out.contains("1 updated"), "{out}");
+    let new = payload(&dir);
+    assert!(new["manifest"]["packed"].is_string(), "{new}");
+    assert!(new["manifest"].get("files").is_none(), "{new}");
+    assert_eq!(manifest(&dir).files.len(), 5);
+}
+
+#[test]
+fn an_old_manifest_is_saved_packed_even_when_nothing_changed() {
+    let dir = TestDir::with_seed_corpus();
+    dir.index();
+    let m = write_old_manifest(&dir);
+    let out = dir.index();
+    assert!(
+        out.contains("0 added, 0 updated, 0 removed, 5 unchanged"),
+        "{out}"
+    );
+    assert!(payload(&dir)["manifest"]["packed"].is_string());
+    assert_eq!(manifest(&dir).files, m.files);
+}
+
+#[test]
+fn a_damaged_list_of_files_is_reported_and_the_index_rebuilt() {
+    let dir = TestDir::with_seed_corpus();
+    dir.index();
+    let mut damaged = payload(&dir);
+    damaged["manifest"]["packed"] = serde_json::json!("not what zhsearch writes!");
+    set_payload(&dir, &damaged);
+    assert_rebuild_hint(&dir, "damaged list of files");
+    let out = dir.zhsearch().arg("index").assert().success();
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains(
+            "rebuilt the index at 'index' from scratch: it is damaged (its list of files"
+        ),
+        "{stderr}"
+    );
+    assert!(stdout_of(&out).contains("5 added"));
+
+    // A list of files in a format from a newer zhsearch: a rebuild hint too.
+    let mut newer = payload(&dir);
+    newer["manifest"]["packed"] = serde_json::json!("AigAAAA=");
+    set_payload(&dir, &newer);
+    assert_rebuild_hint(&dir, "newer list of files");
+    let out = dir.zhsearch().arg("index").assert().success();
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains("by a newer zhsearch (its list of files is in format 2)"),
+        "{stderr}"
+    );
+}
+
 /// Holds the update lock of `dir`'s index the way a running `zhsearch index` does.
 fn hold_lock(dir: &TestDir) -> File {
     let lock = File::create(dir.path().join("index/.zhsearch.lock")).unwrap();
