@@ -14,7 +14,7 @@ use crate::cli::{Cli, ColorWhen, Command, EvalArgs, IndexArgs, Locations, Search
 use crate::config::Settings;
 use crate::eval;
 use crate::index::{
-    self, OpenError, Progress, Rebuilt, SearchIndex, UpdateOptions, UpdateReport, Wait,
+    self, OpenError, Progress, Rebuilt, SearchIndex, UnpackError, UpdateOptions, UpdateReport, Wait,
 };
 use crate::output::{self, json::JsonResults, terminal};
 use crate::search::{Engine, QueryError, SearchOptions};
@@ -376,6 +376,10 @@ fn warn_if_stale(opened: &SearchIndex, corpus: &Path, locations: &Locations) {
             changes.added.len(),
             changes.changed.len(),
             changes.removed.len(),
+            index_command(locations)
+        ),
+        Err(err) if err.is::<UnpackError>() => eprintln!(
+            "zhsearch: cannot tell whether the index is up to date ({err:#}); run `{} --rebuild`.",
             index_command(locations)
         ),
         Err(err) => eprintln!(

@@ -1,5 +1,6 @@
 //! Finding and reading the article files of a corpus folder.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -48,16 +49,62 @@ pub struct Skipped {
     pub reason: String,
 }
 
-/// Lists the article files under `root`, sorted by relative path.
+/// Lists the article files under `root`, sorted by relative path (see
+/// [`visit`] for what is walked).
+pub fn walk(root: &Path, exclude: Option<&Path>) -> Result<(Vec<SourceFile>, Vec<Skipped>)> {
+    let mut files = Vec::new();
+    let skipped = visit(root, exclude, |found| files.push(found.to_source_file()))?;
+    files.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
+    Ok((files, skipped))
+}
+
+/// An article file met by [`visit`], borrowed from the walk: nothing is
+/// allocated for it unless the visitor keeps it.
+pub struct Found<'a> {
+    /// Path relative to the corpus folder with `/` separators: the document id.
+    pub rel_path: &'a str,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time in nanoseconds since 1970 (0 when unknown).
+    pub mtime: u64,
+    entry: &'a fs::DirEntry,
+}
+
+impl Found<'_> {
+    /// Where to read the file.
+    pub fn full_path(&self) -> PathBuf {
+        self.entry.path()
+    }
+
+    pub fn to_source_file(&self) -> SourceFile {
+        SourceFile {
+            full_path: self.full_path(),
+            rel_path: self.rel_path.to_string(),
+            size: self.size,
+            mtime: self.mtime,
+        }
+    }
+}
+
+/// Calls `visit` for each article file under `root`, in no particular order;
+/// returns the entries that could not be looked at.
 ///
 /// Hidden entries (`.git`, editor files) and `exclude` (the index folder, when it
 /// lives inside the corpus) are not walked; symlinked folders are followed
 /// once, so a symlink loop cannot hang the walk. Entries that cannot be listed
 /// are reported as skipped rather than ending the walk.
-pub fn walk(root: &Path, exclude: Option<&Path>) -> Result<(Vec<SourceFile>, Vec<Skipped>)> {
+///
+/// It runs before every search (to tell whether the index is stale), so each
+/// entry costs as little as it can: its type comes with the listing, so
+/// folders and non-article files need no stat, an article is stat'ed relative
+/// to its folder, and nothing is allocated but its name.
+pub fn visit(
+    root: &Path,
+    exclude: Option<&Path>,
+    mut visit: impl FnMut(&Found),
+) -> Result<Vec<Skipped>> {
     walk_root(root)?;
     let exclude = exclude.and_then(|p| fs::canonicalize(p).ok());
-    let mut files = Vec::new();
     let mut skipped = Vec::new();
     let mut seen_dirs = HashSet::new();
     let mut stack = vec![(root.to_path_buf(), String::new())];
@@ -81,31 +128,29 @@ pub fn walk(root: &Path, exclude: Option<&Path>) -> Result<(Vec<SourceFile>, Vec
             }
         };
         for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
+            let file_name = entry.file_name();
+            let name = file_name.to_string_lossy();
             if name.starts_with('.') {
                 continue;
             }
             let rel_path = if rel_dir.is_empty() {
-                name.clone()
+                name
             } else {
-                format!("{rel_dir}/{name}")
+                Cow::Owned(format!("{rel_dir}/{name}"))
             };
-            let full_path = entry.path();
-            // Cheap first (the walk runs before every search): the entry's
-            // type comes with the listing, so folders and non-article files
-            // need no stat, and an article is stat'ed relative to its folder.
             let file_type = entry.file_type().ok();
             if file_type.is_some_and(|t| t.is_dir()) {
-                stack.push((full_path, rel_path));
+                stack.push((entry.path(), rel_path.into_owned()));
                 continue;
             }
-            if file_type.is_some_and(|t| t.is_file()) && !has_article_extension(&full_path) {
+            let is_article = has_article_extension(Path::new(&file_name));
+            if file_type.is_some_and(|t| t.is_file()) && !is_article {
                 continue;
             }
             // Follow symlinks: a linked file or folder is part of the corpus.
             let is_link = file_type.is_none_or(|t| t.is_symlink());
             let meta = if is_link {
-                fs::metadata(&full_path)
+                fs::metadata(entry.path())
             } else {
                 entry.metadata()
             };
@@ -117,24 +162,24 @@ pub fn walk(root: &Path, exclude: Option<&Path>) -> Result<(Vec<SourceFile>, Vec
                     } else {
                         "cannot read: the file disappeared".into()
                     };
+                    let rel_path = rel_path.into_owned();
                     skipped.push(Skipped { rel_path, reason });
                     continue;
                 }
             };
             if meta.is_dir() {
-                stack.push((full_path, rel_path));
-            } else if meta.is_file() && has_article_extension(&full_path) {
-                files.push(SourceFile {
-                    full_path,
-                    rel_path,
+                stack.push((entry.path(), rel_path.into_owned()));
+            } else if meta.is_file() && is_article {
+                visit(&Found {
+                    rel_path: &rel_path,
                     size: meta.len(),
                     mtime: meta.modified().map_or(0, nanos_since_epoch),
+                    entry: &entry,
                 });
             }
         }
     }
-    files.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
-    Ok((files, skipped))
+    Ok(skipped)
 }
 
 /// Checks that `root` is a folder that can be listed: a clear error otherwise.

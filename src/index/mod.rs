@@ -15,9 +15,9 @@
 //!
 //! The manifest lives in the payload rather than in documents or a file of its
 //! own because that is the one place tantivy commits atomically with the
-//! passages. A search reads the payload once ([`read_payload`]), before the
+//! passages. A search reads the payload once ([`read_payload`], before the
 //! dictionary is loaded, since the corpus folder it names may hold a user
-//! dictionary.
+//! dictionary) and leaves the list of files packed unless the corpus changed.
 
 pub mod lock;
 pub mod manifest;
@@ -61,11 +61,9 @@ impl IndexInfo {
 #[derive(Debug)]
 pub struct Payload {
     pub info: IndexInfo,
-    /// Absent in indexes written before zhsearch kept one.
-    pub manifest: Option<Manifest>,
-    /// Whether the manifest was stored the old, slow-to-read way (JSON rows):
-    /// the next update saves it again, packed, even when nothing changed.
-    pub repack: bool,
+    /// Absent in indexes written before zhsearch kept one. Left packed: a
+    /// search that finds the corpus unchanged never unpacks it.
+    pub manifest: Option<StoredManifest>,
 }
 
 /// The payload as JSON: the [`IndexInfo`] fields at the top, readable by
@@ -95,31 +93,9 @@ impl Payload {
                 dir: dir.to_path_buf(),
                 reason: "by another program or an unknown version of zhsearch".into(),
             })?;
-        let repack = wire
-            .manifest
-            .as_ref()
-            .is_some_and(StoredManifest::is_legacy);
-        let manifest = match wire
-            .manifest
-            .as_ref()
-            .map(StoredManifest::unpack)
-            .transpose()
-        {
-            Ok(manifest) => manifest,
-            Err(UnpackError::UnknownFormat(format)) => {
-                return Err(OpenError::Incompatible {
-                    dir: dir.to_path_buf(),
-                    reason: format!(
-                        "by a newer zhsearch (its list of files is in format {format})"
-                    ),
-                });
-            }
-            Err(err) => return Err(OpenError::damaged(dir, err)),
-        };
         Ok(Payload {
             info: wire.info,
-            manifest,
-            repack,
+            manifest: wire.manifest,
         })
     }
 }
@@ -132,9 +108,7 @@ pub struct SearchIndex {
     pub fields: Fields,
     pub info: IndexInfo,
     /// The corpus files the index holds (`None` for an index from an older zhsearch).
-    pub manifest: Option<Manifest>,
-    /// See [`Payload::repack`].
-    pub repack: bool,
+    pub manifest: Option<StoredManifest>,
 }
 
 /// Why an index could not be opened; callers branch on `Missing` to build one.
@@ -321,7 +295,6 @@ pub fn open_with(
         fields,
         info: payload.info,
         manifest: payload.manifest,
-        repack: payload.repack,
     })
 }
 

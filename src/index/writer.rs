@@ -29,7 +29,7 @@ use tantivy::schema::Term;
 use tantivy::{Index, IndexWriter, TantivyDocument, doc};
 
 use super::lock::{UpdateLock, Wait};
-use super::manifest::{FileEntry, Manifest, hash_bytes};
+use super::manifest::{FileEntry, Manifest, UnpackError, hash_bytes};
 use super::{Fields, IndexInfo, OpenError, Payload};
 use crate::analysis::{self, Lexicon};
 use crate::corpus::{self, Article, Skipped, SourceFile};
@@ -187,10 +187,15 @@ fn open_previous(index_dir: &Path, lexicon: &Arc<Lexicon>) -> Result<Previous, R
         Err(OpenError::Missing(_)) => return Err(Rebuilt::Missing),
         Err(err) => return Err(Rebuilt::Replaced(err.reason())),
     };
-    let Some(manifest) = opened.manifest else {
+    let Some(stored) = opened.manifest else {
         return Err(Rebuilt::Replaced(
             "it keeps no record of its files (built by an older zhsearch)".into(),
         ));
+    };
+    let manifest = match stored.unpack() {
+        Ok(manifest) => manifest,
+        Err(err @ UnpackError::UnknownFormat(_)) => return Err(Rebuilt::Replaced(err.to_string())),
+        Err(err) => return Err(Rebuilt::Replaced(format!("it is damaged ({err})"))),
     };
     // Deleting by path reads every segment: make sure they are sound.
     if let Err(cause) = super::check_segments(&opened.index) {
@@ -199,7 +204,7 @@ fn open_previous(index_dir: &Path, lexicon: &Arc<Lexicon>) -> Result<Previous, R
     Ok(Previous {
         index: opened.index,
         manifest,
-        repack: opened.repack,
+        repack: stored.is_legacy(),
     })
 }
 
