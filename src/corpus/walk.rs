@@ -50,44 +50,43 @@ pub struct Skipped {
 }
 
 /// Lists the article files under `root`, sorted by relative path (see
-/// [`visit`] for what is walked).
+/// [`list`] for what is walked).
 pub fn walk(root: &Path, exclude: Option<&Path>) -> Result<(Vec<SourceFile>, Vec<Skipped>)> {
-    let mut files = Vec::new();
-    let skipped = visit(root, exclude, |found| files.push(found.to_source_file()))?;
+    let (found, skipped) = list(root, exclude)?;
+    let mut files: Vec<SourceFile> = found.into_iter().map(Found::into_source_file).collect();
     files.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
     Ok((files, skipped))
 }
 
-/// An article file met by [`visit`], borrowed from the walk: nothing is
-/// allocated for it unless the visitor keeps it.
-pub struct Found<'a> {
+/// An article file found by [`list`]: its path is only built when asked for.
+pub struct Found {
     /// Path relative to the corpus folder with `/` separators: the document id.
-    pub rel_path: &'a str,
+    pub rel_path: String,
     /// Size in bytes.
     pub size: u64,
     /// Modification time in nanoseconds since 1970 (0 when unknown).
     pub mtime: u64,
-    entry: &'a fs::DirEntry,
+    entry: fs::DirEntry,
 }
 
-impl Found<'_> {
+impl Found {
     /// Where to read the file.
     pub fn full_path(&self) -> PathBuf {
         self.entry.path()
     }
 
-    pub fn to_source_file(&self) -> SourceFile {
+    pub fn into_source_file(self) -> SourceFile {
         SourceFile {
             full_path: self.full_path(),
-            rel_path: self.rel_path.to_string(),
+            rel_path: self.rel_path,
             size: self.size,
             mtime: self.mtime,
         }
     }
 }
 
-/// Calls `visit` for each article file under `root`, in no particular order;
-/// returns the entries that could not be looked at.
+/// Lists the article files under `root`, in no particular order, and the
+/// entries that could not be looked at.
 ///
 /// Hidden entries (`.git`, editor files) and `exclude` (the index folder, when it
 /// lives inside the corpus) are not walked; symlinked folders are followed
@@ -99,13 +98,10 @@ impl Found<'_> {
 /// folders and non-article files need no stat, an article is stat'ed relative
 /// to its folder, and the stats, most of the time of a walk, are spread over
 /// the cores.
-pub fn visit(
-    root: &Path,
-    exclude: Option<&Path>,
-    mut visit: impl FnMut(&Found),
-) -> Result<Vec<Skipped>> {
+pub fn list(root: &Path, exclude: Option<&Path>) -> Result<(Vec<Found>, Vec<Skipped>)> {
     walk_root(root)?;
     let exclude = exclude.and_then(|p| fs::canonicalize(p).ok());
+    let mut files = Vec::new();
     let mut skipped = Vec::new();
     let mut seen_dirs = HashSet::new();
     let mut stack = vec![(root.to_path_buf(), String::new())];
@@ -161,7 +157,7 @@ pub fn visit(
             }
         }
         let stats = stat_all(&pending);
-        // Visit the articles; linked folders are listed in the next round.
+        // Keep the articles; linked folders are listed in the next round.
         for (found, stat) in pending.drain(..).zip(stats) {
             let stat = match stat {
                 Ok(stat) => stat,
@@ -179,16 +175,16 @@ pub fn visit(
             if stat.is_dir {
                 stack.push((found.entry.path(), found.rel_path));
             } else if stat.is_file && found.is_article {
-                visit(&Found {
-                    rel_path: &found.rel_path,
+                files.push(Found {
+                    rel_path: found.rel_path,
                     size: stat.size,
                     mtime: stat.mtime,
-                    entry: &found.entry,
+                    entry: found.entry,
                 });
             }
         }
     }
-    Ok(skipped)
+    Ok((files, skipped))
 }
 
 /// A listed entry that needs a stat: an article file, or a link (or an entry

@@ -31,7 +31,7 @@ use base64::prelude::{BASE64_STANDARD, Engine as _};
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_128;
 
-use crate::corpus::{self, SourceFile};
+use crate::corpus::{self, Found, SourceFile};
 
 /// Files modified less than this long before a scan are always hashed later.
 pub const RACY_WINDOW_NANOS: u64 = 2_000_000_000;
@@ -115,20 +115,26 @@ impl Manifest {
     /// are listed and stat'ed, and only those whose size or mtime differ (or
     /// whose stat proves nothing) are hashed.
     pub fn changes(&self, corpus_dir: &Path, index_dir: &Path) -> Result<Changes> {
+        let (files, _) = corpus::list(corpus_dir, Some(index_dir))?;
+        Ok(self.compare(&files))
+    }
+
+    /// How `files`, a listing of the corpus, differ from this manifest.
+    fn compare(&self, files: &[Found]) -> Changes {
         let mut changes = Changes::default();
         let mut seen = Vec::with_capacity(self.files.len());
-        corpus::visit(corpus_dir, Some(index_dir), |file| {
-            let Some((path, entry)) = self.files.get_key_value(file.rel_path) else {
-                changes.added.push(file.rel_path.to_string());
-                return;
+        for file in files {
+            let Some((path, entry)) = self.files.get_key_value(&file.rel_path) else {
+                changes.added.push(file.rel_path.clone());
+                continue;
             };
             seen.push(path.as_str());
             if !self.is_fresh_stat(entry, file.size, file.mtime)
                 && !has_content(entry, &file.full_path())
             {
-                changes.changed.push(file.rel_path.to_string());
+                changes.changed.push(file.rel_path.clone());
             }
-        })?;
+        }
         if seen.len() < self.files.len() {
             // Some files are gone: which.
             let seen: HashSet<&str> = seen.into_iter().collect();
@@ -140,7 +146,7 @@ impl Manifest {
         changes.added.sort();
         changes.changed.sort();
         changes.removed.sort();
-        Ok(changes)
+        changes
     }
 }
 
@@ -288,27 +294,27 @@ impl StoredManifest {
     /// files are listed and stat'ed into a [`StatDigest`]; when that equals
     /// the stored one, the same files have the same stat, and only those
     /// whose stat proves nothing (modified within the racy window of the
-    /// scan) are looked up and hashed. Otherwise the manifest is unpacked and
-    /// the corpus walked again to say what changed. Fails with an
-    /// [`UnpackError`] in the chain when the manifest is damaged.
+    /// scan) are looked up and hashed. Otherwise the manifest is unpacked to
+    /// say what changed. Fails with an [`UnpackError`] in the chain when the
+    /// manifest is damaged.
     pub fn changes(&self, corpus_dir: &Path, index_dir: &Path) -> Result<Changes> {
+        let (files, _) = corpus::list(corpus_dir, Some(index_dir))?;
         if let Some(stored) = &self.stat_digest {
             let mut digest = StatDigest::default();
-            let mut unsettled = Vec::new();
-            corpus::visit(corpus_dir, Some(index_dir), |file| {
-                digest.add(file.rel_path, file.size, file.mtime);
-                if !is_settled(file.mtime, self.scanned_at) {
-                    unsettled.push((file.rel_path.to_string(), file.full_path()));
-                }
-            })?;
+            for file in &files {
+                digest.add(&file.rel_path, file.size, file.mtime);
+            }
             if digest.finish() == *stored {
+                let mut unsettled = (files.iter())
+                    .filter(|file| !is_settled(file.mtime, self.scanned_at))
+                    .peekable();
                 let mut changes = Changes::default();
-                if !unsettled.is_empty() {
+                if unsettled.peek().is_some() {
                     let manifest = self.unpack()?;
-                    for (path, full_path) in unsettled {
-                        match manifest.files.get(&path) {
-                            Some(entry) if has_content(entry, &full_path) => {}
-                            _ => changes.changed.push(path),
+                    for file in unsettled {
+                        match manifest.files.get(&file.rel_path) {
+                            Some(entry) if has_content(entry, &file.full_path()) => {}
+                            _ => changes.changed.push(file.rel_path.clone()),
                         }
                     }
                     changes.changed.sort();
@@ -316,7 +322,7 @@ impl StoredManifest {
                 return Ok(changes);
             }
         }
-        self.unpack()?.changes(corpus_dir, index_dir)
+        Ok(self.unpack()?.compare(&files))
     }
 
     /// Whether the files are stored the old way (JSON rows), which the next
