@@ -14,7 +14,7 @@ use crate::cli::{Cli, ColorWhen, Command, EvalArgs, IndexArgs, Locations, Search
 use crate::config::Settings;
 use crate::eval;
 use crate::index::{
-    self, Manifest, OpenError, Progress, Rebuilt, SearchIndex, UpdateOptions, UpdateReport, Wait,
+    self, OpenError, Progress, Rebuilt, SearchIndex, UnpackError, UpdateOptions, UpdateReport, Wait,
 };
 use crate::output::{self, json::JsonResults, terminal};
 use crate::search::{Engine, QueryError, SearchOptions};
@@ -56,7 +56,9 @@ pub fn run(cli: Cli) -> Result<Exit> {
 
 fn run_index(args: &IndexArgs) -> Result<Exit> {
     let index_dir = &args.locations.index;
-    let corpus = resolve_corpus(&args.locations, None);
+    let payload = index::read_payload(index_dir).ok();
+    let stored = payload.as_ref().and_then(|p| p.manifest.as_ref());
+    let corpus = resolve_corpus(&args.locations, stored.and_then(|m| m.corpus.as_deref()));
     let settings = Settings::load(&corpus, &args.locations)?;
     let options = UpdateOptions {
         rebuild: args.rebuild,
@@ -68,16 +70,12 @@ fn run_index(args: &IndexArgs) -> Result<Exit> {
 }
 
 /// The corpus folder: `--corpus`, else the folder the index was built from
-/// (from its manifest), else `corpus`.
-fn resolve_corpus(locations: &Locations, manifest: Option<&Manifest>) -> PathBuf {
+/// (`stored`, from its manifest), else `corpus`.
+fn resolve_corpus(locations: &Locations, stored: Option<&Path>) -> PathBuf {
     if let Some(corpus) = &locations.corpus {
         return corpus.clone();
     }
-    let stored = match manifest {
-        Some(manifest) => manifest.corpus.clone(),
-        None => index::stored_corpus(&locations.index),
-    };
-    match stored {
+    match stored.map(Path::to_path_buf) {
         // Shown relative to the working folder when it is inside it.
         Some(path) => std::env::current_dir()
             .ok()
@@ -211,18 +209,25 @@ fn shell_quote(path: &Path) -> String {
 /// changed since it was built. `many_queries` loads the whole dictionary once
 /// instead of a small one per query.
 fn open_engine(locations: &Locations, refresh: bool, many_queries: bool) -> Result<Engine> {
-    let corpus = resolve_corpus(locations, None);
+    // The payload is read once: it names the corpus folder, whose user
+    // dictionary the index is then checked against.
+    let payload = index::read_payload(&locations.index);
+    let stored = payload.as_ref().ok().and_then(|p| p.manifest.as_ref());
+    let corpus = resolve_corpus(locations, stored.and_then(|m| m.corpus.as_deref()));
     let settings = Settings::load(&corpus, locations)?;
     let lexicon = &settings.lexicon;
     let update = UpdateOptions {
         rebuild: false,
         wait: Wait::Yes,
     };
-    if refresh {
+    let opened = if refresh {
         let report = update_with_progress(&corpus, &locations.index, lexicon, update)?;
         print_report(&report, &corpus, &locations.index, &mut io::stderr().lock())?;
-    }
-    let opened = match index::open(&locations.index, lexicon) {
+        index::open(&locations.index, lexicon)
+    } else {
+        payload.and_then(|payload| index::open_with(&locations.index, payload, lexicon))
+    };
+    let opened = match opened {
         Err(OpenError::Missing(_)) => {
             eprintln!(
                 "zhsearch: no index at '{}' yet; building it from '{}' first.",
@@ -235,7 +240,7 @@ fn open_engine(locations: &Locations, refresh: bool, many_queries: bool) -> Resu
         }
         Ok(opened) => {
             if !refresh {
-                warn_if_stale(&opened, locations);
+                warn_if_stale(&opened, &corpus, locations);
             }
             opened
         }
@@ -351,8 +356,8 @@ fn run_eval(args: &EvalArgs) -> Result<Exit> {
     Ok(Exit::Success)
 }
 
-/// Says on stderr (one line) when the corpus changed since the index was built.
-fn warn_if_stale(opened: &SearchIndex, locations: &Locations) {
+/// Says on stderr (one line) when `corpus` changed since the index was built.
+fn warn_if_stale(opened: &SearchIndex, corpus: &Path, locations: &Locations) {
     let Some(manifest) = &opened.manifest else {
         eprintln!(
             "zhsearch: the index at '{}' keeps no record of its files, so changes to the corpus \
@@ -362,8 +367,7 @@ fn warn_if_stale(opened: &SearchIndex, locations: &Locations) {
         );
         return;
     };
-    let corpus = resolve_corpus(locations, Some(manifest));
-    match manifest.changes(&corpus, &locations.index) {
+    match manifest.changes(corpus, &locations.index) {
         Ok(changes) if changes.is_empty() => {}
         Ok(changes) => eprintln!(
             "zhsearch: the corpus '{}' changed since the index was built ({} added, {} changed, \
@@ -372,6 +376,10 @@ fn warn_if_stale(opened: &SearchIndex, locations: &Locations) {
             changes.added.len(),
             changes.changed.len(),
             changes.removed.len(),
+            index_command(locations)
+        ),
+        Err(err) if err.is::<UnpackError>() => eprintln!(
+            "zhsearch: cannot tell whether the index is up to date ({err:#}); run `{} --rebuild`.",
             index_command(locations)
         ),
         Err(err) => eprintln!(

@@ -225,6 +225,195 @@ fn the_index_remembers_its_corpus_folder() {
     );
 }
 
+/// Sets the modification time of every file under `dir`'s corpus to an hour
+/// ago, as for a corpus not edited just before it was indexed (a file
+/// modified within two seconds of indexing is always hashed, never trusted on
+/// its stat).
+fn age_corpus(dir: &TestDir) {
+    let an_hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    let mut folders = vec![dir.path().join("corpus")];
+    while let Some(folder) = folders.pop() {
+        for entry in fs::read_dir(folder).unwrap().flatten() {
+            if entry.file_type().unwrap().is_dir() {
+                folders.push(entry.path());
+            } else {
+                let file = File::options().write(true).open(entry.path()).unwrap();
+                file.set_modified(an_hour_ago).unwrap();
+            }
+        }
+    }
+}
+
+/// The stale-index line of a search, or "" when it says nothing.
+fn stale_notice(dir: &TestDir) -> String {
+    let out = dir.zhsearch().args(["search", "文章"]).assert().success();
+    stderr_of(&out)
+}
+
+#[test]
+fn search_names_each_kind_of_change_and_trusts_an_unchanged_stat() {
+    let dir = TestDir::new();
+    dir.create("corpus/a.md", article("甲", "甲文章讲营业厅。"));
+    dir.create("corpus/b.md", article("乙", "乙文章讲在线注销。"));
+    dir.create("corpus/sub/c.md", article("丙", "丙文章讲违约金。"));
+    age_corpus(&dir);
+    dir.index();
+    assert_eq!(stale_notice(&dir), "");
+    let counts = |notice: &str| {
+        let start = notice.find("built (").expect(notice) + "built (".len();
+        notice[start..].split(')').next().unwrap().to_string()
+    };
+
+    // Touched, same content: nothing to say.
+    let a = dir.path().join("corpus/a.md");
+    File::options()
+        .write(true)
+        .open(&a)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now())
+        .unwrap();
+    assert_eq!(stale_notice(&dir), "");
+    // Edited in place: the folder does not change, the file does.
+    dir.create("corpus/sub/c.md", article("丙", "丙文章讲违约金和手续费。"));
+    let notice = stale_notice(&dir);
+    assert_eq!(counts(&notice), "0 added, 1 changed, 0 removed", "{notice}");
+    assert_eq!(notice.lines().count(), 1, "{notice}");
+    dir.index();
+    assert_eq!(stale_notice(&dir), "");
+    // Rewritten to the same size right after indexing (its stat proves
+    // nothing then): its hash tells.
+    dir.create("corpus/sub/c.md", article("丙", "丙文章讲违约金和手续钱。"));
+    assert_eq!(counts(&stale_notice(&dir)), "0 added, 1 changed, 0 removed");
+    dir.index();
+    fs::remove_file(dir.path().join("corpus/b.md")).unwrap();
+    assert_eq!(counts(&stale_notice(&dir)), "0 added, 0 changed, 1 removed");
+    dir.create("corpus/sub/d.md", article("丁", "丁文章讲套餐。"));
+    assert_eq!(counts(&stale_notice(&dir)), "1 added, 0 changed, 1 removed");
+    dir.index();
+    age_corpus(&dir);
+    dir.index();
+    assert_eq!(stale_notice(&dir), "");
+}
+
+/// The index's manifest, unpacked by the library.
+fn manifest(dir: &TestDir) -> zhsearch::index::Manifest {
+    let stored: zhsearch::index::StoredManifest =
+        serde_json::from_value(payload(dir)["manifest"].clone()).unwrap();
+    stored.unpack().unwrap()
+}
+
+/// Rewrites the index's manifest the way zhsearch wrote it before it packed
+/// its list of files: one JSON row per file. Returns the manifest.
+fn write_old_manifest(dir: &TestDir) -> zhsearch::index::Manifest {
+    let m = manifest(dir);
+    let rows: Vec<serde_json::Value> = m
+        .files
+        .iter()
+        .map(|(path, e)| serde_json::json!([path, e.size, e.mtime, e.hash, e.passages, e.skipped]))
+        .collect();
+    let mut old = payload(dir);
+    old["manifest"] = serde_json::json!({
+        "corpus": m.corpus, "scanned_at": m.scanned_at, "files": rows,
+    });
+    set_payload(dir, &old);
+    m
+}
+
+#[test]
+fn an_index_with_the_old_manifest_format_is_read_and_saved_anew() {
+    let dir = TestDir::with_seed_corpus();
+    dir.index();
+    let before = dir.search_json(&["eSIM 在线销户"]);
+    write_old_manifest(&dir);
+
+    let out = dir
+        .zhsearch()
+        .args(["search", "--json", "eSIM 在线销户"])
+        .assert()
+        .success()
+        .stderr("");
+    let after: crate::util::Results = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(after.total, before.total);
+    let paths =
+        |r: &crate::util::Results| r.hits.iter().map(|h| h.path.clone()).collect::<Vec<_>>();
+    assert_eq!(paths(&after), paths(&before));
+    // Changes are still noticed.
+    let first = fs::read_dir(dir.path().join("corpus"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .min()
+        .unwrap();
+    fs::write(&first, article("改", "这篇文章已经改写。")).unwrap();
+    let out = dir.zhsearch().args(["search", "eSIM"]).assert().success();
+    assert!(stderr_of(&out).contains("(0 added, 1 changed, 0 removed)"));
+    // The next update saves the list of files packed.
+    let out = dir.index();
+    assert!(out.contains("1 updated"), "{out}");
+    let new = payload(&dir);
+    assert!(new["manifest"]["packed"].is_string(), "{new}");
+    assert!(new["manifest"].get("files").is_none(), "{new}");
+    assert_eq!(manifest(&dir).files.len(), 5);
+}
+
+#[test]
+fn an_old_manifest_is_saved_packed_even_when_nothing_changed() {
+    let dir = TestDir::with_seed_corpus();
+    dir.index();
+    let m = write_old_manifest(&dir);
+    let out = dir.index();
+    assert!(
+        out.contains("0 added, 0 updated, 0 removed, 5 unchanged"),
+        "{out}"
+    );
+    assert!(payload(&dir)["manifest"]["packed"].is_string());
+    assert_eq!(manifest(&dir).files, m.files);
+}
+
+#[test]
+fn a_damaged_list_of_files_is_reported_and_the_index_rebuilt() {
+    let dir = TestDir::with_seed_corpus();
+    age_corpus(&dir);
+    dir.index();
+    let mut damaged = payload(&dir);
+    damaged["manifest"]["packed"] = serde_json::json!("not what zhsearch writes!");
+    set_payload(&dir, &damaged);
+    // The passages are fine: searches go on, and say what to do once the
+    // list of files is needed.
+    assert!(dir.search_json(&["eSIM"]).total > 0);
+    dir.create("corpus/new.md", article("新", "新文章讲违约金。"));
+    let out = dir.zhsearch().args(["search", "eSIM"]).assert().success();
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains("cannot tell whether the index is up to date")
+            && stderr.contains("list of files")
+            && stderr.contains("run `zhsearch index --rebuild`"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(!stdout_of(&out).is_empty());
+    let out = dir.zhsearch().arg("index").assert().success();
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains(
+            "rebuilt the index at 'index' from scratch: it is damaged (its list of files"
+        ),
+        "{stderr}"
+    );
+    assert!(stdout_of(&out).contains("6 added"));
+
+    // A list of files in a format from a newer zhsearch: rebuilt too, and said so.
+    let mut newer = payload(&dir);
+    newer["manifest"]["packed"] = serde_json::json!("AigAAAA=");
+    set_payload(&dir, &newer);
+    let out = dir.zhsearch().arg("index").assert().success();
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains("in format 2, from a newer zhsearch"),
+        "{stderr}"
+    );
+}
+
 /// Holds the update lock of `dir`'s index the way a running `zhsearch index` does.
 fn hold_lock(dir: &TestDir) -> File {
     let lock = File::create(dir.path().join("index/.zhsearch.lock")).unwrap();

@@ -12,8 +12,8 @@ mod walk;
 pub use markdown::parse_article;
 pub use pieces::{PIECE_BYTES, parse_article_in_pieces};
 pub use walk::{
-    ARTICLE_EXTENSIONS, MAX_ARTICLE_BYTES, NO_TEXT, Skipped, SourceFile, decode_article,
-    nanos_since_epoch, read_article, read_bytes, walk, walk_root,
+    ARTICLE_EXTENSIONS, Found, MAX_ARTICLE_BYTES, NO_TEXT, Skipped, SourceFile, decode_article,
+    list, nanos_since_epoch, read_article, read_bytes, walk, walk_root,
 };
 
 /// One file of the corpus, read into passages.

@@ -12,16 +12,26 @@
 //! modified within [`RACY_WINDOW_NANOS`] before the scan could change again in
 //! the same clock tick without its mtime moving (git's "racy clean" problem),
 //! so for such files size and mtime prove nothing and the hash decides.
+//!
+//! A search checks an unchanged corpus cheaper still: the stored
+//! [`StatDigest`] of every file's path, size and mtime is compared with one
+//! computed while stat'ing the corpus, so the list of files is only unpacked
+//! when something changed (or a file is in its racy window). What is left is
+//! listing and stat'ing the files, which a check that notices a file edited
+//! in place cannot skip (its folder does not change).
 
-use std::collections::BTreeMap;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use base64::prelude::{BASE64_STANDARD, Engine as _};
 use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::xxh3_128;
 
-use crate::corpus::{self, SourceFile};
+use crate::corpus::{self, Found, SourceFile};
 
 /// Files modified less than this long before a scan are always hashed later.
 pub const RACY_WINDOW_NANOS: u64 = 2_000_000_000;
@@ -58,26 +68,28 @@ impl FileEntry {
     }
 }
 
-/// The files an index was built from.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(into = "ManifestWire", from = "ManifestWire")]
+/// The files an index was built from (stored as a [`StoredManifest`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Manifest {
     /// The corpus folder, absolute, so `search` can check it without `--corpus`.
     pub corpus: Option<PathBuf>,
     /// When the corpus was scanned, in nanoseconds since 1970.
     pub scanned_at: u64,
-    /// Every article file seen, by relative path.
-    pub files: BTreeMap<String, FileEntry>,
+    /// Every article file seen, by relative path. A hash map because checks
+    /// and updates look every file of the corpus up in it: in a B-tree of
+    /// 27,000 paths those lookups took twice as long.
+    pub files: HashMap<String, FileEntry>,
 }
 
 impl Manifest {
     /// Whether `file` certainly has the content recorded in `entry`, judged by
     /// size and modification time alone.
     pub fn is_fresh(&self, entry: &FileEntry, file: &SourceFile) -> bool {
-        entry.size == file.size
-            && entry.mtime == file.mtime
-            && entry.mtime != 0
-            && entry.mtime.saturating_add(RACY_WINDOW_NANOS) < self.scanned_at
+        self.is_fresh_stat(entry, file.size, file.mtime)
+    }
+
+    fn is_fresh_stat(&self, entry: &FileEntry, size: u64, mtime: u64) -> bool {
+        entry.size == size && entry.mtime == mtime && is_settled(mtime, self.scanned_at)
     }
 
     /// Articles in the index.
@@ -90,37 +102,65 @@ impl Manifest {
         self.files.values().map(|e| e.passages as usize).sum()
     }
 
+    /// The [`StatDigest`] of the files.
+    pub fn stat_digest(&self) -> String {
+        let mut digest = StatDigest::default();
+        for (path, entry) in &self.files {
+            digest.add(path, entry.size, entry.mtime);
+        }
+        digest.finish()
+    }
+
     /// How the corpus differs from this manifest, checked cheaply: the files
-    /// are listed and stat'ed, and only those whose size or mtime differ are
-    /// hashed.
+    /// are listed and stat'ed, and only those whose size or mtime differ (or
+    /// whose stat proves nothing) are hashed.
     pub fn changes(&self, corpus_dir: &Path, index_dir: &Path) -> Result<Changes> {
-        let (files, _) = corpus::walk(corpus_dir, Some(index_dir))?;
+        let (files, _) = corpus::list(corpus_dir, Some(index_dir))?;
+        Ok(self.compare(&files))
+    }
+
+    /// How `files`, a listing of the corpus, differ from this manifest.
+    fn compare(&self, files: &[Found]) -> Changes {
         let mut changes = Changes::default();
-        for file in &files {
-            let Some(entry) = self.files.get(&file.rel_path) else {
+        let mut seen = Vec::with_capacity(self.files.len());
+        for file in files {
+            let Some((path, entry)) = self.files.get_key_value(&file.rel_path) else {
                 changes.added.push(file.rel_path.clone());
                 continue;
             };
-            if self.is_fresh(entry, file) {
-                continue;
-            }
-            let same = match hash_file(&file.full_path) {
-                Ok(hash) => hash == entry.hash && !entry.is_read_error(),
-                Err(_) => entry.is_read_error(),
-            };
-            if !same {
+            seen.push(path.as_str());
+            if !self.is_fresh_stat(entry, file.size, file.mtime)
+                && !has_content(entry, &file.full_path())
+            {
                 changes.changed.push(file.rel_path.clone());
             }
         }
-        let mut seen = files.iter().map(|f| f.rel_path.as_str()).peekable();
-        for path in self.files.keys() {
-            // Both lists are sorted by path.
-            while seen.next_if(|s| *s < path.as_str()).is_some() {}
-            if seen.peek() != Some(&path.as_str()) {
-                changes.removed.push(path.clone());
-            }
+        if seen.len() < self.files.len() {
+            // Some files are gone: which.
+            let seen: HashSet<&str> = seen.into_iter().collect();
+            changes.removed = (self.files.keys())
+                .filter(|path| !seen.contains(path.as_str()))
+                .cloned()
+                .collect();
         }
-        Ok(changes)
+        changes.added.sort();
+        changes.changed.sort();
+        changes.removed.sort();
+        changes
+    }
+}
+
+/// Whether a file modified at `mtime` (0: unknown) is judged by its stat in a
+/// scan at `scanned_at`: not when it was modified within the racy window.
+fn is_settled(mtime: u64, scanned_at: u64) -> bool {
+    mtime != 0 && mtime.saturating_add(RACY_WINDOW_NANOS) < scanned_at
+}
+
+/// Whether the file at `path` has the content recorded in `entry`.
+fn has_content(entry: &FileEntry, path: &Path) -> bool {
+    match hash_file(path) {
+        Ok(hash) => hash == entry.hash && !entry.is_read_error(),
+        Err(_) => entry.is_read_error(),
     }
 }
 
@@ -135,6 +175,37 @@ pub struct Changes {
 impl Changes {
     pub fn is_empty(&self) -> bool {
         self.added.is_empty() && self.changed.is_empty() && self.removed.is_empty()
+    }
+}
+
+/// A digest of the path, size and mtime of a set of files, whatever their
+/// order: equal digests mean the same files with the same stat (a 128-bit
+/// hash: a false match is as likely as guessing it). It lets a search tell an
+/// unchanged corpus from its stat alone, without unpacking the manifest and
+/// looking every file up in it.
+#[derive(Debug, Default)]
+pub struct StatDigest {
+    sum: u128,
+    count: u64,
+}
+
+impl StatDigest {
+    pub fn add(&mut self, path: &str, size: u64, mtime: u64) {
+        let mut file = [0u8; 32];
+        file[..16].copy_from_slice(&xxh3_128(path.as_bytes()).to_le_bytes());
+        file[16..24].copy_from_slice(&size.to_le_bytes());
+        file[24..].copy_from_slice(&mtime.to_le_bytes());
+        // A sum, not a xor: two equal terms do not cancel out.
+        self.sum = self.sum.wrapping_add(xxh3_128(&file));
+        self.count += 1;
+    }
+
+    /// The digest as stored, in hex.
+    pub fn finish(&self) -> String {
+        let mut total = [0u8; 24];
+        total[..16].copy_from_slice(&self.sum.to_le_bytes());
+        total[16..].copy_from_slice(&self.count.to_le_bytes());
+        format!("{:032x}", xxh3_128(&total))
     }
 }
 
@@ -157,52 +228,339 @@ pub fn hash_file(path: &Path) -> io::Result<u64> {
     }
 }
 
-/// The manifest on disk: rows instead of objects, because a corpus of 100,000
-/// files makes 100,000 rows and field names would double the size.
-#[derive(Serialize, Deserialize)]
-struct ManifestWire {
+/// The manifest as stored in the commit payload (JSON), its files packed.
+///
+/// `corpus` and `scanned_at` stay plain JSON so they can be read without
+/// unpacking anything; the files are packed (see [`pack`]), because a corpus
+/// of 27,000 files made 1.8 MB of JSON rows that every search read and parsed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredManifest {
     #[serde(default)]
-    corpus: Option<PathBuf>,
+    pub corpus: Option<PathBuf>,
     #[serde(default)]
-    scanned_at: u64,
-    /// `[path, size, mtime, hash, passages, skipped reason or null]`.
-    files: Vec<(String, u64, u64, u64, u32, Option<String>)>,
+    pub scanned_at: u64,
+    /// The [`StatDigest`] of the files (absent in older indexes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    stat_digest: Option<String>,
+    /// The files, packed by [`pack`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    packed: Option<String>,
+    /// The files as rows, as zhsearch wrote them before it packed them:
+    /// still read, never written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    files: Option<Vec<Row>>,
 }
 
-impl From<Manifest> for ManifestWire {
-    fn from(m: Manifest) -> Self {
-        ManifestWire {
-            corpus: m.corpus,
-            scanned_at: m.scanned_at,
-            files: m
-                .files
-                .into_iter()
-                .map(|(p, e)| (p, e.size, e.mtime, e.hash, e.passages, e.skipped))
-                .collect(),
+/// `[path, size, mtime, hash, passages, skipped reason or null]`.
+type Row = (String, u64, u64, u64, u32, Option<String>);
+
+/// Why a stored manifest cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnpackError {
+    /// Packed by a newer zhsearch, in a format this one does not know.
+    UnknownFormat(u8),
+    /// Not what any zhsearch writes: damaged.
+    Corrupt(String),
+}
+
+impl fmt::Display for UnpackError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UnpackError::UnknownFormat(format) => write!(
+                f,
+                "its list of files is in format {format}, from a newer zhsearch"
+            ),
+            UnpackError::Corrupt(cause) => f.write_str(cause),
         }
     }
 }
 
-impl From<ManifestWire> for Manifest {
-    fn from(w: ManifestWire) -> Self {
-        Manifest {
-            corpus: w.corpus,
-            scanned_at: w.scanned_at,
-            files: w
-                .files
-                .into_iter()
+impl std::error::Error for UnpackError {}
+
+impl StoredManifest {
+    /// The manifest stored for `manifest`.
+    pub fn new(manifest: &Manifest) -> Self {
+        StoredManifest {
+            corpus: manifest.corpus.clone(),
+            scanned_at: manifest.scanned_at,
+            stat_digest: Some(manifest.stat_digest()),
+            packed: Some(pack(&manifest.files)),
+            files: None,
+        }
+    }
+
+    /// How the corpus differs from the manifest (see [`Manifest::changes`]).
+    /// Runs before every search, so an unchanged corpus is told cheaply: its
+    /// files are listed and stat'ed into a [`StatDigest`]; when that equals
+    /// the stored one, the same files have the same stat, and only those
+    /// whose stat proves nothing (modified within the racy window of the
+    /// scan) are looked up and hashed. Otherwise the manifest is unpacked to
+    /// say what changed. Fails with an [`UnpackError`] in the chain when the
+    /// manifest is damaged.
+    pub fn changes(&self, corpus_dir: &Path, index_dir: &Path) -> Result<Changes> {
+        let (files, _) = corpus::list(corpus_dir, Some(index_dir))?;
+        if let Some(stored) = &self.stat_digest {
+            let mut digest = StatDigest::default();
+            for file in &files {
+                digest.add(&file.rel_path, file.size, file.mtime);
+            }
+            if digest.finish() == *stored {
+                let mut unsettled = (files.iter())
+                    .filter(|file| !is_settled(file.mtime, self.scanned_at))
+                    .peekable();
+                let mut changes = Changes::default();
+                if unsettled.peek().is_some() {
+                    let manifest = self.unpack()?;
+                    for file in unsettled {
+                        match manifest.files.get(&file.rel_path) {
+                            Some(entry) if has_content(entry, &file.full_path()) => {}
+                            _ => changes.changed.push(file.rel_path.clone()),
+                        }
+                    }
+                    changes.changed.sort();
+                }
+                return Ok(changes);
+            }
+        }
+        Ok(self.unpack()?.compare(&files))
+    }
+
+    /// Whether the files are stored the old way (JSON rows), which the next
+    /// update rewrites packed.
+    pub fn is_legacy(&self) -> bool {
+        self.packed.is_none()
+    }
+
+    /// The manifest, files unpacked.
+    pub fn unpack(&self) -> Result<Manifest, UnpackError> {
+        let files = match (&self.packed, &self.files) {
+            (Some(packed), _) => unpack(packed)?,
+            (None, Some(rows)) => rows
+                .iter()
                 .map(|(path, size, mtime, hash, passages, skipped)| {
                     let entry = FileEntry {
-                        size,
-                        mtime,
-                        hash,
-                        passages,
-                        skipped,
+                        size: *size,
+                        mtime: *mtime,
+                        hash: *hash,
+                        passages: *passages,
+                        skipped: skipped.clone(),
                     };
-                    (path, entry)
+                    (path.clone(), entry)
                 })
                 .collect(),
+            (None, None) => {
+                return Err(UnpackError::Corrupt("its list of files is missing".into()));
+            }
+        };
+        Ok(Manifest {
+            corpus: self.corpus.clone(),
+            scanned_at: self.scanned_at,
+            files,
+        })
+    }
+}
+
+/// The version byte that starts a packed file list.
+const PACK_FORMAT: u8 = 1;
+
+/// zstd level for the packed file list: higher levels gain at most 3% on it
+/// (the hashes, two thirds of the packed bytes, do not compress), level 19
+/// at 100× the time.
+const PACK_LEVEL: i32 = 3;
+
+/// Packs `files` into a string for the JSON payload: base64 of the format
+/// byte followed by a zstd frame of the entries in columns (paths
+/// front-coded, then sizes, mtimes as deltas, hashes, passage counts, skip
+/// reasons), because like values side by side compress best. 27,413 files
+/// take 0.46 MB this way instead of 1.8 MB of JSON rows; the 64-bit hashes
+/// are most of it.
+pub fn pack(files: &HashMap<String, FileEntry>) -> String {
+    let mut files: Vec<(&String, &FileEntry)> = files.iter().collect();
+    files.sort_unstable_by_key(|(path, _)| *path);
+    let entries = || files.iter().map(|(_, entry)| *entry);
+    let mut raw = Vec::with_capacity(files.len() * 24);
+    put_varint(&mut raw, files.len() as u64);
+    let mut previous: &[u8] = &[];
+    for (path, _) in &files {
+        let path = path.as_bytes();
+        let shared = path
+            .iter()
+            .zip(previous)
+            .take_while(|(a, b)| a == b)
+            .count();
+        put_varint(&mut raw, shared as u64);
+        put_varint(&mut raw, (path.len() - shared) as u64);
+        raw.extend_from_slice(&path[shared..]);
+        previous = path;
+    }
+    for entry in entries() {
+        put_varint(&mut raw, entry.size);
+    }
+    let mut previous = 0u64;
+    for entry in entries() {
+        // Files written together have close times: small deltas, either sign.
+        let delta = entry.mtime.wrapping_sub(previous) as i64;
+        put_varint(&mut raw, ((delta << 1) ^ (delta >> 63)) as u64);
+        previous = entry.mtime;
+    }
+    for entry in entries() {
+        raw.extend_from_slice(&entry.hash.to_le_bytes());
+    }
+    for entry in entries() {
+        put_varint(&mut raw, u64::from(entry.passages));
+    }
+    let skipped: Vec<(usize, &str)> = entries()
+        .enumerate()
+        .filter_map(|(i, e)| Some((i, e.skipped.as_deref()?)))
+        .collect();
+    put_varint(&mut raw, skipped.len() as u64);
+    for (i, reason) in skipped {
+        put_varint(&mut raw, i as u64);
+        put_varint(&mut raw, reason.len() as u64);
+        raw.extend_from_slice(reason.as_bytes());
+    }
+    let mut bytes = vec![PACK_FORMAT];
+    // Compressing to memory cannot fail (zstd only fails on bad parameters):
+    // stored uncompressed should it ever, which `unpack` reads all the same.
+    match zstd::bulk::compress(&raw, PACK_LEVEL) {
+        Ok(compressed) => bytes.extend_from_slice(&compressed),
+        Err(_) => bytes.extend_from_slice(&raw),
+    }
+    BASE64_STANDARD.encode(bytes)
+}
+
+/// Reads what [`pack`] wrote. Never panics: every length and count is checked
+/// against the bytes there are.
+pub fn unpack(packed: &str) -> Result<HashMap<String, FileEntry>, UnpackError> {
+    let corrupt = |what: &str| UnpackError::Corrupt(format!("its list of files {what}"));
+    let bytes = BASE64_STANDARD
+        .decode(packed)
+        .map_err(|_| corrupt("is not base64"))?;
+    let (&format, frame) = bytes.split_first().ok_or_else(|| corrupt("is empty"))?;
+    if format != PACK_FORMAT {
+        return Err(UnpackError::UnknownFormat(format));
+    }
+    let raw = if frame.starts_with(&ZSTD_MAGIC) {
+        zstd::stream::decode_all(frame).map_err(|_| corrupt("does not decompress"))?
+    } else {
+        frame.to_vec()
+    };
+    let mut r = Reader(&raw);
+    let truncated = || corrupt("is truncated");
+    let count = r.varint().ok_or_else(truncated)?;
+    // Every file takes at least 11 bytes (hash and two varints): a count past
+    // that is damage, and must not size an allocation.
+    let count = usize::try_from(count)
+        .ok()
+        .filter(|&n| n <= raw.len() / 11)
+        .ok_or_else(|| corrupt("has a wrong count"))?;
+    let mut paths: Vec<String> = Vec::with_capacity(count);
+    for _ in 0..count {
+        let shared = r.len().ok_or_else(truncated)?;
+        let suffix = r.len().and_then(|n| r.take(n)).ok_or_else(truncated)?;
+        let previous = paths.last().map_or(&b""[..], |p| p.as_bytes());
+        let prefix = previous
+            .get(..shared)
+            .ok_or_else(|| corrupt("has a bad path"))?;
+        let path = String::from_utf8([prefix, suffix].concat())
+            .map_err(|_| corrupt("has a path that is not UTF-8"))?;
+        paths.push(path);
+    }
+    let sizes = (0..count)
+        .map(|_| r.varint())
+        .collect::<Option<Vec<u64>>>()
+        .ok_or_else(truncated)?;
+    let mut previous = 0u64;
+    let mut mtimes = Vec::with_capacity(count);
+    for _ in 0..count {
+        let zigzag = r.varint().ok_or_else(truncated)?;
+        let delta = (zigzag >> 1) as i64 ^ -((zigzag & 1) as i64);
+        previous = previous.wrapping_add(delta as u64);
+        mtimes.push(previous);
+    }
+    let hashes = (0..count)
+        .map(|_| r.u64_le())
+        .collect::<Option<Vec<u64>>>()
+        .ok_or_else(truncated)?;
+    let passages = (0..count)
+        .map(|_| r.varint().and_then(|n| u32::try_from(n).ok()))
+        .collect::<Option<Vec<u32>>>()
+        .ok_or_else(truncated)?;
+    let mut skipped: Vec<Option<String>> = vec![None; count];
+    for _ in 0..r.varint().ok_or_else(truncated)? {
+        let i = r.len().ok_or_else(truncated)?;
+        let reason = r.len().and_then(|n| r.take(n)).ok_or_else(truncated)?;
+        let reason = String::from_utf8(reason.to_vec())
+            .map_err(|_| corrupt("has a skip reason that is not UTF-8"))?;
+        *skipped
+            .get_mut(i)
+            .ok_or_else(|| corrupt("skips a file it does not list"))? = Some(reason);
+    }
+    if !r.0.is_empty() {
+        return Err(corrupt("has bytes past its end"));
+    }
+    Ok(paths
+        .into_iter()
+        .zip(sizes)
+        .zip(mtimes)
+        .zip(hashes)
+        .zip(passages)
+        .zip(skipped)
+        .map(|(((((path, size), mtime), hash), passages), skipped)| {
+            let entry = FileEntry {
+                size,
+                mtime,
+                hash,
+                passages,
+                skipped,
+            };
+            (path, entry)
+        })
+        .collect())
+}
+
+/// The first bytes of a zstd frame.
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+
+/// Appends `n` as LEB128: 7 bits a byte, low bits first.
+fn put_varint(out: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+/// Reads packed bytes front to back; `None` when they run out or are malformed.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (head, rest) = self.0.split_at_checked(n)?;
+        self.0 = rest;
+        Some(head)
+    }
+
+    fn varint(&mut self) -> Option<u64> {
+        let mut n = 0u64;
+        for shift in (0..64).step_by(7) {
+            let (&byte, rest) = self.0.split_first()?;
+            self.0 = rest;
+            n |= u64::from(byte & 0x7f).checked_shl(shift)?;
+            if byte & 0x80 == 0 {
+                return Some(n);
+            }
         }
+        None
+    }
+
+    /// A varint that counts bytes or indexes a list.
+    fn len(&mut self) -> Option<usize> {
+        usize::try_from(self.varint()?).ok()
+    }
+
+    fn u64_le(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
     }
 }
 
@@ -229,12 +587,11 @@ mod tests {
         }
     }
 
-    #[test]
-    fn round_trips_through_json() {
+    fn sample() -> Manifest {
         let mut manifest = Manifest {
             corpus: Some(PathBuf::from("/data/corpus")),
             scanned_at: 42,
-            files: BTreeMap::new(),
+            files: HashMap::new(),
         };
         manifest.files.insert("a.md".into(), entry(10, 20));
         manifest.files.insert(
@@ -245,11 +602,104 @@ mod tests {
                 ..entry(0, 3)
             },
         );
-        let json = serde_json::to_string(&manifest).unwrap();
-        assert!(json.contains(r#"["a.md",10,20,7,2,null]"#), "{json}");
-        let back: Manifest = serde_json::from_str(&json).unwrap();
+        manifest.files.insert(
+            "文件夹/长文.md".into(),
+            FileEntry {
+                hash: u64::MAX,
+                passages: u32::MAX,
+                ..entry(u64::MAX, u64::MAX)
+            },
+        );
+        manifest
+            .files
+            .insert("文件夹/长文二.md".into(), entry(0, 0));
+        manifest
+    }
+
+    fn through_json(stored: &StoredManifest) -> StoredManifest {
+        serde_json::from_str(&serde_json::to_string(stored).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn round_trips_packed_through_json() {
+        let manifest = sample();
+        let stored = through_json(&StoredManifest::new(&manifest));
+        assert!(!stored.is_legacy());
+        let back = stored.unpack().unwrap();
         assert_eq!(back, manifest);
-        assert_eq!((back.articles(), back.passages()), (1, 2));
+        assert_eq!(
+            (back.articles(), back.passages()),
+            (3, u32::MAX as usize + 4)
+        );
+        let empty = Manifest::default();
+        assert_eq!(
+            through_json(&StoredManifest::new(&empty)).unpack(),
+            Ok(empty)
+        );
+    }
+
+    #[test]
+    fn reads_the_rows_of_older_indexes() {
+        let json = r#"{"corpus":"/data/corpus","scanned_at":42,"files":[
+            ["a.md",10,20,7,2,null],["b.md",0,3,7,0,"empty file"]]}"#;
+        let stored: StoredManifest = serde_json::from_str(json).unwrap();
+        assert!(stored.is_legacy());
+        let mut expected = sample();
+        expected
+            .files
+            .retain(|path, _| path == "a.md" || path == "b.md");
+        assert_eq!(stored.unpack(), Ok(expected));
+    }
+
+    #[test]
+    fn packing_takes_few_bytes_per_file() {
+        let mut manifest = Manifest::default();
+        for i in 0..10_000u64 {
+            let entry = FileEntry {
+                hash: hash_bytes(&i.to_le_bytes()),
+                ..entry(300 + i % 2000, 1_700_000_000_000_000_000 + i * 37_000)
+            };
+            manifest.files.insert(format!("{i}.txt"), entry);
+        }
+        let packed = pack(&manifest.files);
+        // The 8-byte hash, base64-encoded, is 10.7 of these bytes.
+        assert!(packed.len() < 10_000 * 15, "{} bytes", packed.len());
+        assert_eq!(unpack(&packed), Ok(manifest.files));
+    }
+
+    #[test]
+    fn damaged_or_unknown_packing_is_an_error_not_a_panic() {
+        let packed = pack(&sample().files);
+        let bytes = BASE64_STANDARD.decode(&packed).unwrap();
+        let mut raw = vec![PACK_FORMAT];
+        raw.extend(zstd::stream::decode_all(&bytes[1..]).unwrap());
+        assert_eq!(unpack(&BASE64_STANDARD.encode(&raw)), unpack(&packed));
+        for cut in 0..raw.len() {
+            let result = unpack(&BASE64_STANDARD.encode(&raw[..cut]));
+            assert!(matches!(result, Err(UnpackError::Corrupt(_))), "{cut}");
+        }
+        // Any byte changed: an error or some manifest, never a panic.
+        let mut state: u32 = 2_463_534_242;
+        for _ in 0..2000 {
+            let mut bad = raw.clone();
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            let at = 1 + state as usize % (bad.len() - 1);
+            bad[at] = (state >> 8) as u8;
+            let _ = unpack(&BASE64_STANDARD.encode(&bad));
+        }
+        assert!(matches!(
+            unpack("not base64!"),
+            Err(UnpackError::Corrupt(_))
+        ));
+        assert!(matches!(unpack(""), Err(UnpackError::Corrupt(_))));
+        let mut future = bytes.clone();
+        future[0] = PACK_FORMAT + 1;
+        assert_eq!(
+            unpack(&BASE64_STANDARD.encode(&future)),
+            Err(UnpackError::UnknownFormat(PACK_FORMAT + 1))
+        );
     }
 
     #[test]
@@ -280,5 +730,97 @@ mod tests {
         let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
         std::fs::write(&path, &bytes).unwrap();
         assert_eq!(hash_file(&path).unwrap(), hash_bytes(&bytes));
+    }
+
+    /// The manifest an update would record for the corpus in `dir` as it is.
+    fn record(dir: &Path, scanned_at: u64) -> Manifest {
+        let (files, _) = corpus::walk(dir, None).unwrap();
+        let files = files
+            .into_iter()
+            .map(|f| {
+                let entry = FileEntry {
+                    hash: hash_file(&f.full_path).unwrap(),
+                    ..entry(f.size, f.mtime)
+                };
+                (f.rel_path, entry)
+            })
+            .collect();
+        Manifest {
+            corpus: None,
+            scanned_at,
+            files,
+        }
+    }
+
+    #[test]
+    fn the_digest_shortcut_says_what_the_full_check_says() {
+        let dir = tempfile::tempdir().unwrap();
+        let corpus = dir.path().join("corpus");
+        let index = dir.path().join("index");
+        let write = |rel: &str, text: &str| {
+            let path = corpus.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        let set_mtime = |path: &Path, nanos: u64| {
+            let time = std::time::UNIX_EPOCH + std::time::Duration::from_nanos(nanos);
+            File::options()
+                .write(true)
+                .open(path)
+                .unwrap()
+                .set_modified(time)
+                .unwrap();
+        };
+        let long_ago = 1_600_000_000_000_000_000;
+        let later = long_ago + 3600 * 1_000_000_000;
+        let a = write("a.md", "甲文章");
+        let b = write("sub/b.md", "乙文章");
+        write("c.md", "丙文章");
+        for path in [&a, &b, &corpus.join("c.md")] {
+            set_mtime(path, long_ago);
+        }
+        let check = |manifest: &Manifest, expected: [&[&str]; 3], what: &str| {
+            let full = manifest.changes(&corpus, &index).unwrap();
+            let stored = through_json(&StoredManifest::new(manifest));
+            let fast = stored.changes(&corpus, &index).unwrap();
+            assert_eq!(fast, full, "{what}");
+            let [added, changed, removed] =
+                expected.map(|paths| paths.iter().map(|p| p.to_string()).collect::<Vec<_>>());
+            assert_eq!(
+                (full.added, full.changed, full.removed),
+                (added, changed, removed),
+                "{what}"
+            );
+        };
+        let settled = record(&corpus, later);
+        check(&settled, [&[], &[], &[]], "unchanged");
+        let unsettled = record(&corpus, long_ago + 1);
+        check(
+            &unsettled,
+            [&[], &[], &[]],
+            "unchanged, stat proves nothing",
+        );
+
+        // Same stat, other content: only the hash of an unsettled file tells.
+        write("a.md", "丁文章");
+        set_mtime(&a, long_ago);
+        check(&settled, [&[], &[], &[]], "same stat, settled");
+        check(&unsettled, [&[], &["a.md"], &[]], "same stat, unsettled");
+        write("a.md", "甲文章");
+        set_mtime(&a, long_ago);
+
+        set_mtime(&b, later);
+        check(&settled, [&[], &[], &[]], "touched");
+        write("sub/b.md", "乙文章改");
+        check(&settled, [&[], &["sub/b.md"], &[]], "modified in place");
+        let settled = record(&corpus, later);
+        write("d.md", "新文章");
+        check(&settled, [&["d.md"], &[], &[]], "added");
+        std::fs::remove_file(corpus.join("d.md")).unwrap();
+        std::fs::remove_file(corpus.join("c.md")).unwrap();
+        check(&settled, [&[], &[], &["c.md"]], "removed");
+        std::fs::rename(&a, corpus.join("e.md")).unwrap();
+        check(&settled, [&["e.md"], &[], &["a.md", "c.md"]], "renamed");
     }
 }

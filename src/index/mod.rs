@@ -10,10 +10,14 @@
 //!   silently miss queries analyzed the new way;
 //! * the [`Manifest`] of the corpus files it holds (size, mtime, content hash),
 //!   which makes updates incremental and lets `search` notice a changed corpus.
+//!   Its list of files is packed (see [`manifest::pack`]): as JSON rows it made
+//!   1.8 MB of `meta.json` for 27,000 files, read and parsed by every search.
 //!
 //! The manifest lives in the payload rather than in documents or a file of its
 //! own because that is the one place tantivy commits atomically with the
-//! passages, and reading it costs no search: `meta.json` is read on open anyway.
+//! passages. A search reads the payload once ([`read_payload`], before the
+//! dictionary is loaded, since the corpus folder it names may hold a user
+//! dictionary) and leaves the list of files packed unless the corpus changed.
 
 pub mod lock;
 pub mod manifest;
@@ -29,7 +33,7 @@ use tantivy::Index;
 
 use crate::analysis::{self, Lexicon};
 pub use lock::{LockBusy, Wait};
-pub use manifest::{Changes, Manifest};
+pub use manifest::{Changes, Manifest, StoredManifest, UnpackError};
 pub use schema::{Fields, PATH_COLUMN, SCHEMA_VERSION};
 pub use writer::{Progress, Rebuilt, UpdateOptions, UpdateReport, update};
 
@@ -54,26 +58,45 @@ impl IndexInfo {
 }
 
 /// The tantivy commit payload: how the index was built and from which files.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug)]
 pub struct Payload {
-    #[serde(flatten)]
     pub info: IndexInfo,
-    /// Absent in indexes written before zhsearch kept one.
+    /// Absent in indexes written before zhsearch kept one. Left packed: a
+    /// search that finds the corpus unchanged never unpacks it.
+    pub manifest: Option<StoredManifest>,
+}
+
+/// The payload as JSON: the [`IndexInfo`] fields at the top, readable by
+/// anything, and the manifest with its files packed.
+#[derive(Serialize, Deserialize)]
+struct PayloadWire {
+    #[serde(flatten)]
+    info: IndexInfo,
     #[serde(default)]
-    pub manifest: Option<Manifest>,
+    manifest: Option<StoredManifest>,
 }
 
 impl Payload {
-    /// The payload this build of zhsearch writes.
-    pub fn current(manifest: Manifest, info: IndexInfo) -> Self {
-        Payload {
-            info,
-            manifest: Some(manifest),
-        }
+    /// The payload this build of zhsearch writes for an index built the
+    /// `info` way from the files in `manifest`, as JSON.
+    pub fn json(info: &IndexInfo, manifest: &Manifest) -> serde_json::Result<String> {
+        serde_json::to_string(&PayloadWire {
+            info: info.clone(),
+            manifest: Some(StoredManifest::new(manifest)),
+        })
     }
 
-    pub fn to_json(&self) -> serde_json::Result<String> {
-        serde_json::to_string(self)
+    /// Reads the payload of the index in `dir` from `json`.
+    fn from_json(dir: &Path, json: &str) -> Result<Payload, OpenError> {
+        let wire: PayloadWire =
+            serde_json::from_str(json).map_err(|_| OpenError::Incompatible {
+                dir: dir.to_path_buf(),
+                reason: "by another program or an unknown version of zhsearch".into(),
+            })?;
+        Ok(Payload {
+            info: wire.info,
+            manifest: wire.manifest,
+        })
     }
 }
 
@@ -85,7 +108,7 @@ pub struct SearchIndex {
     pub fields: Fields,
     pub info: IndexInfo,
     /// The corpus files the index holds (`None` for an index from an older zhsearch).
-    pub manifest: Option<Manifest>,
+    pub manifest: Option<StoredManifest>,
 }
 
 /// Why an index could not be opened; callers branch on `Missing` to build one.
@@ -187,18 +210,6 @@ fn one_line(message: &str) -> String {
     }
 }
 
-/// The corpus folder the index in `dir` was built from, read straight from
-/// its `meta.json` (no index is opened).
-pub fn stored_corpus(dir: &Path) -> Option<PathBuf> {
-    #[derive(Deserialize)]
-    struct Meta {
-        payload: Option<String>,
-    }
-    let meta: Meta = serde_json::from_slice(&std::fs::read(dir.join("meta.json")).ok()?).ok()?;
-    let payload: Payload = serde_json::from_str(meta.payload.as_deref()?).ok()?;
-    payload.manifest?.corpus
-}
-
 /// Whether `dir` holds files of a tantivy index (with or without `meta.json`).
 fn has_index_files(dir: &Path) -> bool {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -215,25 +226,45 @@ pub fn exists(dir: &Path) -> bool {
     dir.join("meta.json").is_file()
 }
 
-/// Opens the index in `dir`, checking it was built the way this zhsearch builds.
-pub fn open(dir: &Path, lexicon: &Arc<Lexicon>) -> Result<SearchIndex, OpenError> {
+/// Reads the payload of the index in `dir` from its `meta.json`, without
+/// opening the index. A search reads it once, first: the corpus folder it
+/// names decides which user dictionary to load, and [`open_with`] then checks
+/// the index against that dictionary without reading it again.
+pub fn read_payload(dir: &Path) -> Result<Payload, OpenError> {
     if !exists(dir) {
         if has_index_files(dir) {
             return Err(OpenError::damaged(dir, "its meta.json is missing"));
         }
         return Err(OpenError::Missing(dir.to_path_buf()));
     }
-    let damaged = |cause: String| OpenError::damaged(dir, cause);
-    let index = Index::open_in_dir(dir).map_err(|e| damaged(e.to_string()))?;
-    let metas = index.load_metas().map_err(|e| damaged(e.to_string()))?;
-    let payload: Payload = metas
-        .payload
-        .as_deref()
-        .and_then(|p| serde_json::from_str(p).ok())
-        .ok_or_else(|| OpenError::Incompatible {
-            dir: dir.to_path_buf(),
-            reason: "by another program or an unknown version of zhsearch".into(),
-        })?;
+    /// Only the payload of tantivy's `meta.json`; the rest is tantivy's.
+    #[derive(Deserialize)]
+    struct Meta {
+        payload: Option<String>,
+    }
+    let bytes = std::fs::read(dir.join("meta.json"))
+        .map_err(|e| OpenError::damaged(dir, format!("cannot read its meta.json: {e}")))?;
+    let meta: Meta = serde_json::from_slice(&bytes)
+        .map_err(|e| OpenError::damaged(dir, format!("its meta.json is corrupt: {e}")))?;
+    let payload = meta.payload.ok_or_else(|| OpenError::Incompatible {
+        dir: dir.to_path_buf(),
+        reason: "by another program or an unknown version of zhsearch".into(),
+    })?;
+    Payload::from_json(dir, &payload)
+}
+
+/// Opens the index in `dir`, checking it was built the way this zhsearch builds.
+pub fn open(dir: &Path, lexicon: &Arc<Lexicon>) -> Result<SearchIndex, OpenError> {
+    open_with(dir, read_payload(dir)?, lexicon)
+}
+
+/// Opens the index in `dir` whose payload [`read_payload`] returned, checking
+/// it was built the way this zhsearch builds with `lexicon`.
+pub fn open_with(
+    dir: &Path,
+    payload: Payload,
+    lexicon: &Arc<Lexicon>,
+) -> Result<SearchIndex, OpenError> {
     let expected = IndexInfo::current(lexicon);
     if payload.info.schema_version == expected.schema_version
         && payload.info.analyzer_version == expected.analyzer_version
@@ -251,6 +282,11 @@ pub fn open(dir: &Path, lexicon: &Arc<Lexicon>) -> Result<SearchIndex, OpenError
             reason: describe_mismatch(&payload.info, &expected),
         });
     }
+    let damaged = |cause: String| OpenError::damaged(dir, cause);
+    // Tantivy reads meta.json again: an update committed in between makes
+    // the index newer than `payload`, which only decides the checks above
+    // (an update keeps the dictionary) and the stale-index warning.
+    let index = Index::open_in_dir(dir).map_err(|e| damaged(e.to_string()))?;
     let fields = Fields::from_schema(&index.schema()).map_err(|e| damaged(e.to_string()))?;
     analysis::register_tokenizers(&index, lexicon);
     Ok(SearchIndex {

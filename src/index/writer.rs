@@ -29,7 +29,7 @@ use tantivy::schema::Term;
 use tantivy::{Index, IndexWriter, TantivyDocument, doc};
 
 use super::lock::{UpdateLock, Wait};
-use super::manifest::{FileEntry, Manifest, hash_bytes};
+use super::manifest::{FileEntry, Manifest, UnpackError, hash_bytes};
 use super::{Fields, IndexInfo, OpenError, Payload};
 use crate::analysis::{self, Lexicon};
 use crate::corpus::{self, Article, Skipped, SourceFile};
@@ -146,8 +146,9 @@ pub fn update(
         open_previous(index_dir, lexicon)
     };
     let mut report = match previous {
-        Ok((index, old)) => {
-            let mut run = Run::new(index, Some(old), manifest, lexicon);
+        Ok(previous) => {
+            let mut run = Run::new(previous.index, Some(previous.manifest), manifest, lexicon);
+            run.manifest_dirty |= previous.repack;
             run.index_files(&files, progress)?;
             if run.changed() {
                 progress(Progress::Committing);
@@ -183,22 +184,39 @@ pub fn update(
 }
 
 /// The index to update in place, with its manifest; else why to rebuild.
-fn open_previous(index_dir: &Path, lexicon: &Arc<Lexicon>) -> Result<(Index, Manifest), Rebuilt> {
+fn open_previous(index_dir: &Path, lexicon: &Arc<Lexicon>) -> Result<Previous, Rebuilt> {
     let opened = match super::open(index_dir, lexicon) {
         Ok(opened) => opened,
         Err(OpenError::Missing(_)) => return Err(Rebuilt::Missing),
         Err(err) => return Err(Rebuilt::Replaced(err.reason())),
     };
-    let Some(manifest) = opened.manifest else {
+    let Some(stored) = opened.manifest else {
         return Err(Rebuilt::Replaced(
             "it keeps no record of its files (built by an older zhsearch)".into(),
         ));
+    };
+    let manifest = match stored.unpack() {
+        Ok(manifest) => manifest,
+        Err(err @ UnpackError::UnknownFormat(_)) => return Err(Rebuilt::Replaced(err.to_string())),
+        Err(err) => return Err(Rebuilt::Replaced(format!("it is damaged ({err})"))),
     };
     // Deleting by path reads every segment: make sure they are sound.
     if let Err(cause) = super::check_segments(&opened.index) {
         return Err(Rebuilt::Replaced(format!("it is damaged ({cause})")));
     }
-    Ok((opened.index, manifest))
+    Ok(Previous {
+        index: opened.index,
+        manifest,
+        repack: stored.is_legacy(),
+    })
+}
+
+/// An index to update in place.
+struct Previous {
+    index: Index,
+    manifest: Manifest,
+    /// Its manifest must be saved again even if no file changed.
+    repack: bool,
 }
 
 /// One pass over the corpus files into one index.
@@ -209,7 +227,8 @@ struct Run {
     old: Manifest,
     new: Manifest,
     /// Whether the old manifest had entries that were only hashed (racy) or
-    /// whose stat changed: the new manifest must be saved even without new documents.
+    /// whose stat changed, or was stored the old way: the new manifest must
+    /// be saved even without new documents.
     manifest_dirty: bool,
     report: UpdateReport,
     /// How this run analyzes text, recorded with its commit.
@@ -409,7 +428,7 @@ impl Run {
 
     /// Commits the documents and the new manifest in one atomic step.
     fn commit(&mut self) -> Result<()> {
-        let payload = Payload::current(self.new.clone(), self.info.clone()).to_json()?;
+        let payload = Payload::json(&self.info, &self.new)?;
         self.writer()?;
         let writer = self.writer.as_mut().expect("writer was just opened");
         let mut commit = writer.prepare_commit().context("cannot commit the index")?;
