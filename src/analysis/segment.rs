@@ -34,7 +34,13 @@ impl Lexicon {
         self.full.get_or_init(|| self.dictionary.full_segmenter())
     }
 
-    /// Loads the whole dictionary now: worth it before many queries.
+    /// The whole-dictionary segmenter if it is loaded already.
+    pub fn loaded(&self) -> Option<&Segmenter> {
+        self.full.get()
+    }
+
+    /// Loads the whole dictionary now: worth it before many queries or a
+    /// big update.
     pub fn preload(&self) {
         self.full();
     }

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 use super::normalize::Normalized;
-use super::segment::{Lexicon, Segmenter};
+use super::segment::{Lexicon, Segmenter, SegmenterRef};
 use super::stopwords::is_stop_word;
 
 /// Whether `c` is a Han (CJK ideograph) character.
@@ -208,7 +208,13 @@ impl Tokenizer for WordTokenizer {
     type TokenStream<'a> = VecTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        VecTokenStream::new(word_tokens(self.lexicon.full(), text))
+        // The whole dictionary when loaded (a big update or a batch of
+        // queries), else a jieba of the entries in this text.
+        let segmenter = match self.lexicon.loaded() {
+            Some(full) => SegmenterRef::Borrowed(full),
+            None => self.lexicon.for_text(Normalized::new(text).as_str()),
+        };
+        VecTokenStream::new(word_tokens(&segmenter, text))
     }
 }
 
