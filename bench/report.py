@@ -198,7 +198,8 @@ w("- **jieba-rs reference**: `benches/segment.rs` (criterion, mean of 10 flat sa
   f"loaded beforehand: {raw_bytes / segment_s / 1e6:.1f} MB/s. The build also normalizes, "
   "segments title and text, writes character grams, and builds the tantivy index.")
 w(f"- **Re-index**: `zhsearch index` again after appending a sentence to 274 files of a copy of "
-  f"the corpus (every 100th file by name). Its summary: “{reindex_summary}”.")
+  f"the corpus (every 100th file by name; copied with `cp -a`, keeping mtimes, as files written "
+  f"within 2 s before an index run are hashed again by the next one). Its summary: “{reindex_summary}”.")
 w(f"- **Warm queries**: the {len(lines):,} questions in one `zhsearch search --batch FILE "
   "--timings` process (top 10 passages with 100-character snippets, JSON), run twice, the "
   "second measured; per-query `took_ms` covers query analysis, search, re-ranking and snippets. "

@@ -57,7 +57,9 @@ find "$corpus" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }' > "$ou
 "$target/release/examples/space_usage" "$work/index" > "$out/fields.tsv"
 
 # 2. Re-index after changing 1% of the files (274 of 27,413) in a copy of the corpus.
-cp -r "$corpus" "$work/corpus-copy"
+# cp -a keeps the files' mtimes: files written within 2 s before indexing count as possibly
+# changed unseen (git's racy-clean rule), so the update would hash every one of them.
+cp -a "$corpus" "$work/corpus-copy"
 "$bin" index --corpus "$work/corpus-copy" --index "$work/index-copy" > /dev/null
 find "$work/corpus-copy" -name '*.txt' | sort | awk 'NR % 100 == 1' | head -n 274 |
     while read -r f; do printf '\n本回答已更新：理赔时请携带保单和身份证件。\n' >> "$f"; done
