@@ -10,11 +10,10 @@ use tantivy::Term;
 use tantivy::query::{
     BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery,
 };
+use tantivy::schema::{Field, IndexRecordOption};
 
 use super::phrase;
 use super::prefix::PrefixQuery;
-use tantivy::schema::{Field, IndexRecordOption};
-
 use crate::analysis::{self, Lexicon, Normalized, QueryTerms, Segmenter, Synonyms};
 use crate::index::Fields;
 
@@ -260,43 +259,15 @@ pub fn build(
         });
         clauses.push((occur, query));
     };
-    // Terms nearly every passage has, left out when something rarer remains.
-    let common_words: Vec<String> = terms
-        .words
-        .iter()
-        .filter(|w| stats.is_common(fields.text, w))
-        .cloned()
-        .collect();
-    let common_grams: Vec<String> = terms
-        .grams
-        .iter()
-        .filter(|g| g.chars().count() > 1 && stats.is_common(fields.chars, g))
-        .cloned()
-        .collect();
-    // A synonym group is as common as all its spellings together.
-    let common_groups: Vec<String> = expansions
-        .iter()
-        .filter(|(entry, found)| {
-            let docs: u64 = std::iter::once(entry)
-                .chain(found)
-                .map(|w| stats.doc_freq(w))
-                .sum();
-            stats.is_common_count(docs)
-        })
-        .map(|(entry, _)| entry.clone())
-        .collect();
-    let is_entry = |w: &String| expansions.iter().any(|(entry, _)| entry == w);
-    let rarer_remains = terms
-        .words
-        .iter()
-        .any(|w| !is_entry(w) && !common_words.contains(w))
-        || terms.grams.iter().any(|g| !common_grams.contains(g))
-        || common_groups.len() < expansions.len()
-        || !parsed.phrases.is_empty();
-    let skip_word = |w: &String| rarer_remains && common_words.contains(w);
-    let skip_gram = |g: &String| rarer_remains && common_grams.contains(g);
+    let common = CommonTerms::find(
+        &terms,
+        &expansions,
+        !parsed.phrases.is_empty(),
+        fields,
+        stats,
+    );
     for word in &terms.words {
-        if skip_word(word) {
+        if common.words.contains(word) {
             continue;
         }
         if !expansions.iter().any(|(entry, _)| entry == word) {
@@ -310,7 +281,7 @@ pub fn build(
     // A group entry found in the query, or any of its synonyms: the best
     // counts, so a concept counts once and the user's own words count most.
     for (entry, found) in &expansions {
-        if rarer_remains && common_groups.contains(entry) {
+        if common.groups.contains(entry) {
             continue;
         }
         // The group is one concept with one rarity: a passage saying 销户 is
@@ -363,12 +334,13 @@ pub fn build(
             Box::new(DisjunctionMaxQuery::new(alternatives)),
         );
     }
-    for gram in terms.grams.iter().filter(|g| !skip_gram(g)) {
+    for gram in terms.grams.iter().filter(|g| !common.grams.contains(g)) {
         let query = boosted(gram_query(fields, gram), CHARS_BOOST);
         add(Occur::Should, PartKind::Gram(gram.clone()), query);
     }
     for pair in terms.sequence.windows(2) {
-        if pair[0] == pair[1] || skip_word(&pair[0]) || skip_word(&pair[1]) {
+        if pair[0] == pair[1] || common.words.contains(&pair[0]) || common.words.contains(&pair[1])
+        {
             continue;
         }
         let offset = pair[0].chars().count();
@@ -413,19 +385,80 @@ pub fn build(
         ignored,
         expansions,
         excluded: parsed.excluded.clone(),
-        common: if rarer_remains {
-            let mut common = common_groups.clone();
-            for term in common_words.iter().chain(&common_grams) {
-                if !common.contains(term) {
-                    common.push(term.clone());
-                }
-            }
-            common
-        } else {
-            Vec::new()
-        },
+        common: common.left_out(),
         parts,
     })
+}
+
+/// The words, grams and synonym groups of a query that most passages have
+/// (see [`COMMON_SHARE`]): left out, as long as something rarer remains.
+/// All empty when nothing is left out.
+#[derive(Default)]
+struct CommonTerms {
+    words: Vec<String>,
+    grams: Vec<String>,
+    groups: Vec<String>,
+}
+
+impl CommonTerms {
+    fn find(
+        terms: &QueryTerms,
+        expansions: &[(String, Vec<String>)],
+        has_phrases: bool,
+        fields: &Fields,
+        stats: &TermStats,
+    ) -> CommonTerms {
+        let common = CommonTerms {
+            words: terms
+                .words
+                .iter()
+                .filter(|w| stats.is_common(fields.text, w))
+                .cloned()
+                .collect(),
+            grams: terms
+                .grams
+                .iter()
+                .filter(|g| g.chars().count() > 1 && stats.is_common(fields.chars, g))
+                .cloned()
+                .collect(),
+            // A synonym group is as common as all its spellings together.
+            groups: expansions
+                .iter()
+                .filter(|(entry, found)| {
+                    let docs: u64 = std::iter::once(entry)
+                        .chain(found)
+                        .map(|w| stats.doc_freq(w))
+                        .sum();
+                    stats.is_common_count(docs)
+                })
+                .map(|(entry, _)| entry.clone())
+                .collect(),
+        };
+        let is_entry = |w: &String| expansions.iter().any(|(entry, _)| entry == w);
+        let rarer_remains = terms
+            .words
+            .iter()
+            .any(|w| !is_entry(w) && !common.words.contains(w))
+            || terms.grams.iter().any(|g| !common.grams.contains(g))
+            || common.groups.len() < expansions.len()
+            || has_phrases;
+        if rarer_remains {
+            common
+        } else {
+            CommonTerms::default()
+        }
+    }
+
+    /// Everything left out, each once, for `--explain`.
+    fn left_out(&self) -> Vec<String> {
+        let mut all: Vec<String> = Vec::new();
+        for term in self.groups.iter().chain(&self.words).chain(&self.grams) {
+            if !all.contains(term) {
+                all.push(term.clone());
+            }
+        }
+        all
+    }
 }
 
 /// A synonym entry as a query: its one word (returned too), or all of its words.
