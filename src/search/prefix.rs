@@ -14,7 +14,10 @@ use std::fmt;
 use std::sync::Arc;
 
 use tantivy::fieldnorm::FieldNormReader;
-use tantivy::index::SegmentId;
+use tantivy::index::{InvertedIndexReader, SegmentId};
+use tantivy::termdict::TermStreamer;
+
+use crate::analysis::is_han;
 use tantivy::postings::Postings;
 use tantivy::query::{Bm25Weight, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::schema::{Field, IndexRecordOption};
@@ -136,12 +139,7 @@ struct Matches {
 fn matches(reader: &SegmentReader, field: Field, prefix: &str) -> tantivy::Result<Matches> {
     let inverted = reader.inverted_index(field)?;
     let mut freq_of = vec![0u32; reader.max_doc() as usize];
-    let mut terms = inverted
-        .terms()
-        .range()
-        .ge(prefix.as_bytes())
-        .lt(prefix_end(prefix.as_bytes()))
-        .into_stream()?;
+    let mut terms = terms_starting_with(&inverted, prefix)?;
     while terms.advance() {
         let mut postings =
             inverted.read_postings_from_terminfo(terms.value(), IndexRecordOption::WithFreqs)?;
@@ -164,9 +162,29 @@ fn matches(reader: &SegmentReader, field: Field, prefix: &str) -> tantivy::Resul
     Ok(matches)
 }
 
+/// Whether a chars-field gram is a lone Han character, found through the
+/// terms starting with it rather than as a term of its own.
+pub fn is_lone_han(gram: &str) -> bool {
+    let mut chars = gram.chars();
+    matches!((chars.next(), chars.next()), (Some(c), None) if is_han(c))
+}
+
+/// The terms of `inverted` that start with `prefix`, in order.
+pub fn terms_starting_with<'a>(
+    inverted: &'a InvertedIndexReader,
+    prefix: &str,
+) -> std::io::Result<TermStreamer<'a>> {
+    inverted
+        .terms()
+        .range()
+        .ge(prefix.as_bytes())
+        .lt(prefix_end(prefix.as_bytes()))
+        .into_stream()
+}
+
 /// The smallest byte string above every string starting with `prefix`
 /// (`prefix` is UTF-8, so its last byte is below 0xFF).
-pub(crate) fn prefix_end(prefix: &[u8]) -> Vec<u8> {
+fn prefix_end(prefix: &[u8]) -> Vec<u8> {
     let mut end = prefix.to_vec();
     if let Some(last) = end.last_mut() {
         *last += 1;
@@ -234,5 +252,13 @@ mod tests {
             "卢".as_bytes() >= end.as_slice(),
             "the next character is outside"
         );
+    }
+
+    #[test]
+    fn only_a_single_han_character_is_a_prefix() {
+        assert!(is_lone_han("卡"));
+        assert!(!is_lone_han("卡片"));
+        assert!(!is_lone_han("a"));
+        assert!(!is_lone_han(""));
     }
 }

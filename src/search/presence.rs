@@ -12,8 +12,8 @@ use tantivy::postings::SegmentPostings;
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, DocId, DocSet, Searcher, Term};
 
-use super::prefix::prefix_end;
-use crate::analysis::{self, is_han};
+use super::prefix::{is_lone_han, terms_starting_with};
+use crate::analysis;
 use crate::index::Fields;
 
 /// The candidates, grouped by segment and sorted (posting lists only seek forward).
@@ -83,11 +83,7 @@ impl<'a> Presence<'a> {
     /// Marks the candidates whose chars field has `gram` (for a lone Han
     /// character: a term starting with it, see [`super::prefix`]).
     fn mark_gram(&self, gram: &str, found: &mut [bool]) -> tantivy::Result<()> {
-        let mut chars = gram.chars();
-        let (Some(c), None) = (chars.next(), chars.next()) else {
-            return self.mark_term(self.fields.chars, gram, found);
-        };
-        if !is_han(c) {
+        if !is_lone_han(gram) {
             return self.mark_term(self.fields.chars, gram, found);
         }
         for (ord, docs) in &self.by_segment {
@@ -95,13 +91,7 @@ impl<'a> Presence<'a> {
                 .searcher
                 .segment_reader(*ord)
                 .inverted_index(self.fields.chars)?;
-            let end = prefix_end(gram.as_bytes());
-            let mut terms = inverted
-                .terms()
-                .range()
-                .ge(gram.as_bytes())
-                .lt(&end)
-                .into_stream()?;
+            let mut terms = terms_starting_with(&inverted, gram)?;
             while terms.advance() && docs.iter().any(|(_, i)| !found[*i]) {
                 let postings = inverted
                     .read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)?;

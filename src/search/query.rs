@@ -13,7 +13,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 
 use super::phrase;
-use super::prefix::PrefixQuery;
+use super::prefix::{PrefixQuery, is_lone_han};
 use crate::analysis::{self, Lexicon, Normalized, QueryTerms, Segmenter, Synonyms};
 use crate::index::Fields;
 
@@ -564,9 +564,8 @@ fn chars_phrase(fields: &Fields, text: &str) -> Option<Box<dyn Query>> {
         // One gram is the phrase itself: nothing to confirm.
         return Some(gram_query(fields, gram));
     }
-    let candidates = chars_grams(fields, text, Occur::Must)?;
     Some(Box::new(phrase::PhraseQuery::new(
-        candidates,
+        grams_query(fields, &grams, Occur::Must),
         fields.text,
         text,
     )))
@@ -577,24 +576,28 @@ fn chars_phrase(fields: &Fields, text: &str) -> Option<Box<dyn Query>> {
 /// for all of them (an exclusion: for short words nearly always the same as
 /// the exact word, and the chars field has no positions to tell).
 fn chars_grams(fields: &Fields, text: &str, occur: Occur) -> Option<Box<dyn Query>> {
-    let grams = analysis::phrase_grams(text)?;
+    Some(grams_query(fields, &analysis::phrase_grams(text)?, occur))
+}
+
+/// `grams` (from [`analysis::phrase_grams`]) combined with `occur`.
+fn grams_query(fields: &Fields, grams: &[(usize, String)], occur: Occur) -> Box<dyn Query> {
     let clauses = grams
         .iter()
         .map(|(_, gram)| (occur, gram_query(fields, gram)))
         .collect();
-    Some(Box::new(BooleanQuery::new(clauses)))
+    Box::new(BooleanQuery::new(clauses))
 }
 
 /// One gram in the chars field: a term, or for a lone Han character every
 /// term starting with it (see [`PrefixQuery`]).
 fn gram_query(fields: &Fields, gram: &str) -> Box<dyn Query> {
-    let mut chars = gram.chars();
-    match (chars.next(), chars.next()) {
-        (Some(c), None) if analysis::is_han(c) => Box::new(PrefixQuery::new(fields.chars, gram)),
-        _ => Box::new(TermQuery::new(
+    if is_lone_han(gram) {
+        Box::new(PrefixQuery::new(fields.chars, gram))
+    } else {
+        Box::new(TermQuery::new(
             term(fields.chars, gram),
             IndexRecordOption::WithFreqs,
-        )),
+        ))
     }
 }
 
