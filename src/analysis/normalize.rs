@@ -89,17 +89,16 @@ impl Normalized {
         if converted == self.text || converted.chars().count() != self.text.chars().count() {
             return self;
         }
-        let origins: Vec<(u32, u32)> = self
-            .text
-            .char_indices()
-            .map(|(at, c)| match &self.map {
-                Some(map) => {
-                    let i = map.partition_point(|o| (o.normalized as usize) < at);
-                    map[i].original
-                }
-                None => (at as u32, (at + c.len_utf8()) as u32),
-            })
-            .collect();
+        // The map has one entry per character, so the i-th character's
+        // origin is simply the i-th entry.
+        let origins: Vec<(u32, u32)> = match &self.map {
+            Some(map) => map.iter().map(|o| o.original).collect(),
+            None => self
+                .text
+                .char_indices()
+                .map(|(at, c)| (at as u32, (at + c.len_utf8()) as u32))
+                .collect(),
+        };
         let map = converted
             .char_indices()
             .zip(origins)
@@ -134,6 +133,26 @@ impl Normalized {
         let start = map.get(first).map_or(0, |c| c.original.0 as usize);
         let end = map[last].original.1 as usize;
         start..end.max(start)
+    }
+
+    /// The original byte range of a token that spans the normalized bytes
+    /// `bytes`, which are the characters `chars` (0-based character
+    /// indexes). Same as [`Self::original_range`] for a non-empty token, but
+    /// direct: the tokenizers know both ranges and call this once per token.
+    pub fn original_range_of_chars(
+        &self,
+        bytes: Range<usize>,
+        chars: Range<usize>,
+    ) -> Range<usize> {
+        match &self.map {
+            None => bytes,
+            Some(_) if chars.is_empty() => self.original_range(bytes),
+            Some(map) => {
+                let start = map[chars.start].original.0 as usize;
+                let end = map[chars.end - 1].original.1 as usize;
+                start..end.max(start)
+            }
+        }
     }
 
     /// The original byte offset of the normalized byte offset `at`.

@@ -3,22 +3,26 @@
 //! * **words** ([`WordTokenizer`]): normalized text, Latin/digit runs split from
 //!   Han runs (so `eSIM卡` gives `esim` and `卡`, exactly as a query `eSIM`
 //!   does), Han runs cut by jieba in search mode, stop words dropped.
-//! * **chars** ([`CharTokenizer`]): every Han character and every pair of
-//!   adjacent Han characters, plus Latin/digit runs whole. jieba's search mode
-//!   never emits a lone character, so this field is what finds `卡` or a
-//!   partial word; it also gives exact-substring phrase matching.
+//! * **chars** ([`CharTokenizer`]): every pair of adjacent Han characters and
+//!   the last character of each Han run, plus Latin/digit runs whole. jieba's
+//!   search mode never emits a lone character, so this field is what finds
+//!   `卡` or a partial word, and the bigrams that cross jieba's word
+//!   boundaries.
 //!
 //! Offsets are byte offsets into the original (un-normalized) text, so
 //! highlights land on what the article really says. Positions are *character*
 //! offsets in the normalized text: a word and its sub-words then sit at their
 //! true places, and a phrase query can ask for terms at exact distances.
 
+use std::cell::RefCell;
+use std::ops::Range;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 use super::normalize::Normalized;
-use super::segment::{Lexicon, Segmenter, SegmenterRef};
+use super::segment::{Lexicon, Segmenter};
 use super::stopwords::is_stop_word;
 
 /// Whether `c` is a Han (CJK ideograph) character.
@@ -77,39 +81,88 @@ pub fn runs(text: &str) -> Vec<Run> {
     out
 }
 
-/// Word tokens of `original`, stop words removed.
-pub fn word_tokens(segmenter: &Segmenter, original: &str) -> Vec<Token> {
-    let normalized = Normalized::new(original);
-    let text = normalized.as_str();
-    let mut tokens = Vec::new();
-    let push = |norm: std::ops::Range<usize>, position: usize, tokens: &mut Vec<Token>| {
-        let word = &text[norm.clone()];
-        if is_stop_word(word) {
-            return;
-        }
-        let original = normalized.original_range(norm);
-        tokens.push(Token {
-            offset_from: original.start,
-            offset_to: original.end,
-            position,
-            text: word.to_string(),
-            position_length: 1,
-        });
-    };
+/// Where a token lies in the normalized text: its bytes and its characters
+/// (the first character's index is the token's position).
+#[derive(Debug, Clone)]
+struct Span {
+    bytes: Range<usize>,
+    chars: Range<usize>,
+}
+
+/// Word spans of `text` (normalized), stop words removed.
+fn word_spans(segmenter: &Segmenter, text: &str) -> Vec<Span> {
+    let mut spans = Vec::new();
     for run in runs(text) {
         match run.kind {
-            RunKind::Alnum => push(run.bytes.clone(), run.char_start, &mut tokens),
+            RunKind::Alnum => {
+                let chars = text[run.bytes.clone()].chars().count();
+                if !is_stop_word(&text[run.bytes.clone()]) {
+                    spans.push(Span {
+                        bytes: run.bytes,
+                        chars: run.char_start..run.char_start + chars,
+                    });
+                }
+            }
             RunKind::Han => {
                 let han = &text[run.bytes.clone()];
                 for word in segmenter.search_words(han) {
-                    let start = run.bytes.start + word.bytes.start;
-                    let end = run.bytes.start + word.bytes.end;
-                    push(start..end, run.char_start + word.char_start, &mut tokens);
+                    if is_stop_word(word.text) {
+                        continue;
+                    }
+                    let start = run.char_start + word.char_start;
+                    spans.push(Span {
+                        bytes: run.bytes.start + word.bytes.start..run.bytes.start + word.bytes.end,
+                        chars: start..start + word.text.chars().count(),
+                    });
                 }
             }
         }
     }
-    tokens
+    spans
+}
+
+/// Character spans of `text` (normalized): the bigrams of each Han run and
+/// its last character alone, other runs whole.
+fn char_spans(text: &str) -> Vec<Span> {
+    let mut spans = Vec::new();
+    // Byte offsets of a Han run's characters, then of its end.
+    let mut starts: Vec<usize> = Vec::new();
+    for run in runs(text) {
+        match run.kind {
+            RunKind::Alnum => {
+                let chars = text[run.bytes.clone()].chars().count();
+                spans.push(Span {
+                    chars: run.char_start..run.char_start + chars,
+                    bytes: run.bytes,
+                });
+            }
+            RunKind::Han => {
+                starts.clear();
+                starts.extend(
+                    text[run.bytes.clone()]
+                        .char_indices()
+                        .map(|(i, _)| run.bytes.start + i),
+                );
+                starts.push(run.bytes.end);
+                for i in 0..starts.len() - 1 {
+                    let chars = if i + 2 < starts.len() { 2 } else { 1 };
+                    let first = run.char_start + i;
+                    spans.push(Span {
+                        bytes: starts[i]..starts[i + chars],
+                        chars: first..first + chars,
+                    });
+                }
+            }
+        }
+    }
+    spans
+}
+
+/// Word tokens of `original`, stop words removed.
+pub fn word_tokens(segmenter: &Segmenter, original: &str) -> Vec<Token> {
+    let normalized = Rc::new(Normalized::new(original));
+    let spans = word_spans(segmenter, normalized.as_str());
+    SpanTokenStream::new(normalized, spans).collect()
 }
 
 /// Character tokens of `original`: the bigrams of each Han run and its last
@@ -122,37 +175,32 @@ pub fn word_tokens(segmenter: &Segmenter, original: &str) -> Vec<Token> {
 /// they would double the field's size, and exact phrases are checked against
 /// the stored text instead.
 pub fn char_tokens(original: &str) -> Vec<Token> {
-    let normalized = Normalized::new(original);
-    let text = normalized.as_str();
-    let mut tokens = Vec::new();
-    let token = |norm: std::ops::Range<usize>, position: usize| {
-        let original = normalized.original_range(norm.clone());
-        Token {
-            offset_from: original.start,
-            offset_to: original.end,
-            position,
-            text: text[norm].to_string(),
-            position_length: 1,
+    let normalized = Rc::new(Normalized::new(original));
+    let spans = char_spans(normalized.as_str());
+    SpanTokenStream::new(normalized, spans).collect()
+}
+
+thread_local! {
+    /// The last text this thread normalized for indexing, and the result.
+    /// tantivy tokenizes a document's fields one after another on one
+    /// thread, and a passage's text goes into both the words and the chars
+    /// field: this normalizes it once instead of twice.
+    static LAST_NORMALIZED: RefCell<(String, Rc<Normalized>)> =
+        RefCell::new((String::new(), Rc::new(Normalized::new(""))));
+}
+
+/// `Normalized::new(original)`, reusing the previous call's result on this
+/// thread when the text is the same.
+fn normalized_once(original: &str) -> Rc<Normalized> {
+    LAST_NORMALIZED.with(|last| {
+        let mut last = last.borrow_mut();
+        if last.0 != original {
+            last.0.clear();
+            last.0.push_str(original);
+            last.1 = Rc::new(Normalized::new(original));
         }
-    };
-    for run in runs(text) {
-        match run.kind {
-            RunKind::Alnum => tokens.push(token(run.bytes.clone(), run.char_start)),
-            RunKind::Han => {
-                let han = &text[run.bytes.clone()];
-                let starts: Vec<usize> = han
-                    .char_indices()
-                    .map(|(i, _)| run.bytes.start + i)
-                    .chain(std::iter::once(run.bytes.end))
-                    .collect();
-                for i in 0..starts.len() - 1 {
-                    let end = starts.get(i + 2).unwrap_or(&starts[i + 1]);
-                    tokens.push(token(starts[i]..*end, run.char_start + i));
-                }
-            }
-        }
-    }
-    tokens
+        Rc::clone(&last.1)
+    })
 }
 
 /// The words analyzer as a tantivy tokenizer (see the module docs).
@@ -171,58 +219,81 @@ impl WordTokenizer {
 #[derive(Clone, Default)]
 pub struct CharTokenizer;
 
-/// A precomputed token list handed to tantivy one token at a time.
-pub struct VecTokenStream {
-    tokens: Vec<Token>,
-    /// Index of the current token plus one; 0 before the first `advance`.
-    next: usize,
+/// Tokens handed to tantivy one at a time, filled into one reused [`Token`]
+/// from their spans: indexing millions of tokens allocates no string per
+/// token.
+pub struct SpanTokenStream {
+    normalized: Rc<Normalized>,
+    spans: std::vec::IntoIter<Span>,
+    token: Token,
 }
 
-impl VecTokenStream {
-    fn new(tokens: Vec<Token>) -> Self {
-        VecTokenStream { tokens, next: 0 }
-    }
-}
-
-impl TokenStream for VecTokenStream {
-    fn advance(&mut self) -> bool {
-        if self.next < self.tokens.len() {
-            self.next += 1;
-            true
-        } else {
-            false
+impl SpanTokenStream {
+    fn new(normalized: Rc<Normalized>, spans: Vec<Span>) -> Self {
+        SpanTokenStream {
+            normalized,
+            spans: spans.into_iter(),
+            token: Token::default(),
         }
     }
 
+    /// The remaining tokens, each as its own value.
+    fn collect(mut self) -> Vec<Token> {
+        let mut tokens = Vec::new();
+        while self.advance() {
+            tokens.push(self.token.clone());
+        }
+        tokens
+    }
+}
+
+impl TokenStream for SpanTokenStream {
+    fn advance(&mut self) -> bool {
+        let Some(span) = self.spans.next() else {
+            return false;
+        };
+        let original = self
+            .normalized
+            .original_range_of_chars(span.bytes.clone(), span.chars.clone());
+        let token = &mut self.token;
+        token.text.clear();
+        token.text.push_str(&self.normalized.as_str()[span.bytes]);
+        token.offset_from = original.start;
+        token.offset_to = original.end;
+        token.position = span.chars.start;
+        token.position_length = 1;
+        true
+    }
+
     fn token(&self) -> &Token {
-        &self.tokens[self.next.saturating_sub(1)]
+        &self.token
     }
 
     fn token_mut(&mut self) -> &mut Token {
-        let i = self.next.saturating_sub(1);
-        &mut self.tokens[i]
+        &mut self.token
     }
 }
 
 impl Tokenizer for WordTokenizer {
-    type TokenStream<'a> = VecTokenStream;
+    type TokenStream<'a> = SpanTokenStream;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> SpanTokenStream {
+        let normalized = normalized_once(text);
         // The whole dictionary when loaded (a big update or a batch of
         // queries), else a jieba of the entries in this text.
-        let segmenter = match self.lexicon.loaded() {
-            Some(full) => SegmenterRef::Borrowed(full),
-            None => self.lexicon.for_text(Normalized::new(text).as_str()),
-        };
-        VecTokenStream::new(word_tokens(&segmenter, text))
+        let segmenter = self.lexicon.for_text(normalized.as_str());
+        let spans = word_spans(&segmenter, normalized.as_str());
+        SpanTokenStream::new(normalized, spans)
     }
 }
 
 impl Tokenizer for CharTokenizer {
-    type TokenStream<'a> = VecTokenStream;
+    type TokenStream<'a> = SpanTokenStream;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        VecTokenStream::new(char_tokens(text))
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> SpanTokenStream {
+        let normalized = normalized_once(text);
+        let spans = char_spans(normalized.as_str());
+        SpanTokenStream::new(normalized, spans)
     }
 }
 
@@ -360,6 +431,41 @@ mod tests {
         let expected: Vec<(String, usize)> =
             expected.iter().map(|(t, p)| (t.to_string(), *p)).collect();
         assert_eq!(got, expected);
+    }
+
+    /// Tokens as tantivy gets them from a registered tokenizer.
+    fn streamed(tokenizer: &mut impl Tokenizer, text: &str) -> Vec<Token> {
+        let mut tokens = Vec::new();
+        tokenizer
+            .token_stream(text)
+            .process(&mut |t| tokens.push(t.clone()));
+        tokens
+    }
+
+    #[test]
+    fn tokenizers_stream_the_same_tokens_whatever_came_before() {
+        // The tokenizers reuse the last normalized text on their thread:
+        // texts in any order, repeated or not, must give their own tokens.
+        let lexicon = Arc::new(Lexicon::new(crate::analysis::Dictionary::builtin()));
+        lexicon.preload();
+        let mut words = WordTokenizer::new(Arc::clone(&lexicon));
+        let mut chars = CharTokenizer;
+        let texts = [
+            "日本eSIM卡如何注销？",
+            "日本eSIM卡如何注销？",
+            "ＮＴＴ　ｄｏｃｏｍｏ的註銷",
+            "",
+            "日本eSIM卡如何注销",
+            "日本eSIM卡如何注销？",
+        ];
+        for text in texts {
+            assert_eq!(
+                streamed(&mut words, text),
+                word_tokens(lexicon.full(), text),
+                "{text:?}"
+            );
+            assert_eq!(streamed(&mut chars, text), char_tokens(text), "{text:?}");
+        }
     }
 
     #[test]
