@@ -5,7 +5,9 @@
 //! question and outweigh the words that name the topic. The list is applied to
 //! the word field at index and query time alike.
 
-/// The stop words, sorted so lookup is a binary search (checked by a test).
+use std::sync::LazyLock;
+
+/// The stop words, sorted and unique (checked by a test).
 const STOP_WORDS: &[&str] = &[
     "a",
     "an",
@@ -191,8 +193,28 @@ const STOP_WORDS: &[&str] = &[
 ];
 
 /// Whether `word` (already normalized) is a stop word.
+///
+/// Indexing asks this of every word of every passage, so the lookup is a
+/// binary search over integers rather than over strings.
 pub fn is_stop_word(word: &str) -> bool {
-    STOP_WORDS.binary_search(&word).is_ok()
+    static KEYS: LazyLock<Vec<u128>> = LazyLock::new(|| {
+        let mut keys: Vec<u128> = STOP_WORDS.iter().filter_map(|w| key(w)).collect();
+        keys.sort_unstable();
+        keys
+    });
+    key(word).is_some_and(|key| KEYS.binary_search(&key).is_ok())
+}
+
+/// A word of at most 15 bytes (every stop word; checked by a test) as one
+/// integer: its bytes, zero-padded, then its length. Longer words have none.
+fn key(word: &str) -> Option<u128> {
+    let bytes = word.as_bytes();
+    let mut key = [0u8; 16];
+    key.get_mut(..bytes.len())
+        .filter(|_| bytes.len() < 16)?
+        .copy_from_slice(bytes);
+    key[15] = bytes.len() as u8;
+    Some(u128::from_be_bytes(key))
 }
 
 #[cfg(test)]
@@ -200,7 +222,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn list_is_sorted_and_unique_for_binary_search() {
+    fn list_is_sorted_and_unique() {
         for pair in STOP_WORDS.windows(2) {
             assert!(
                 pair[0] < pair[1],
@@ -208,6 +230,31 @@ mod tests {
                 pair[0],
                 pair[1]
             );
+        }
+    }
+
+    #[test]
+    fn every_stop_word_has_a_key_and_no_two_share_one() {
+        let mut keys: Vec<u128> = STOP_WORDS.iter().map(|w| key(w).unwrap()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), STOP_WORDS.len());
+        assert_eq!(key("一二三四五六"), None, "18 bytes have no key");
+    }
+
+    #[test]
+    fn lookup_agrees_with_the_list_on_near_misses() {
+        // Every stop word, and its prefixes, extensions and padded forms.
+        let mut candidates = vec![String::new(), "一二三四五六".to_string()];
+        for w in STOP_WORDS {
+            let chars: Vec<char> = w.chars().collect();
+            for n in 0..=chars.len() {
+                candidates.push(chars[..n].iter().collect());
+            }
+            candidates.extend([format!("{w}的"), format!("{w}\0"), format!("{w}{w}")]);
+        }
+        for w in &candidates {
+            assert_eq!(is_stop_word(w), STOP_WORDS.contains(&w.as_str()), "{w:?}");
         }
     }
 
