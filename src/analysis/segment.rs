@@ -4,7 +4,8 @@
 //! most once ([`Lexicon::full`]), and a one-off query avoids it altogether
 //! ([`Lexicon::for_text`]).
 
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use jieba_rs::Jieba;
 
@@ -15,6 +16,9 @@ use super::Dictionary;
 pub struct Lexicon {
     dictionary: Dictionary,
     full: OnceLock<Segmenter>,
+    /// Set by [`Self::preload`]: from then on every segmenter is the full one,
+    /// waited for if it is still loading.
+    preloading: AtomicBool,
 }
 
 impl Lexicon {
@@ -22,6 +26,7 @@ impl Lexicon {
         Lexicon {
             dictionary,
             full: OnceLock::new(),
+            preloading: AtomicBool::new(false),
         }
     }
 
@@ -34,23 +39,27 @@ impl Lexicon {
         self.full.get_or_init(|| self.dictionary.full_segmenter())
     }
 
-    /// The whole-dictionary segmenter if it is loaded already.
-    pub fn loaded(&self) -> Option<&Segmenter> {
-        self.full.get()
-    }
-
-    /// Loads the whole dictionary now: worth it before many queries or a
-    /// big update.
-    pub fn preload(&self) {
-        self.full();
+    /// Starts loading the whole dictionary on a thread of its own: worth it
+    /// before many queries or a big update, whose first texts then wait for
+    /// it, while the caller goes on reading files meanwhile.
+    pub fn preload(self: &Arc<Self>) {
+        self.preloading.store(true, Ordering::Release);
+        let lexicon = Arc::clone(self);
+        // A failed spawn only means the first text loads it instead.
+        let _ = std::thread::Builder::new()
+            .name("dictionary".into())
+            .spawn(move || {
+                lexicon.full();
+            });
     }
 
     /// A segmenter for `normalized` text and its substrings: the full one if
-    /// it is loaded already, else one built from just the entries that occur
-    /// in the text (same words, a fraction of the start-up time).
+    /// it is loaded or preloading, else one built from just the entries that
+    /// occur in the text (same words, a fraction of the start-up time).
     pub fn for_text(&self, normalized: &str) -> SegmenterRef<'_> {
         match self.full.get() {
             Some(full) => SegmenterRef::Borrowed(full),
+            None if self.preloading.load(Ordering::Acquire) => SegmenterRef::Borrowed(self.full()),
             None => SegmenterRef::Owned(Box::new(self.dictionary.segmenter_for(normalized))),
         }
     }
