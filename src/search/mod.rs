@@ -105,6 +105,8 @@ pub struct Engine {
     synonyms: Synonyms,
     /// Read on first use by [`Engine::search_articles`].
     path_table: OnceLock<PathTable>,
+    /// Passages of the lone characters searched so far (see [`presence`]).
+    prefixes: prefix::PrefixCache,
 }
 
 impl Engine {
@@ -135,6 +137,7 @@ impl Engine {
             lexicon,
             synonyms,
             path_table: OnceLock::new(),
+            prefixes: prefix::PrefixCache::default(),
         })
     }
 
@@ -355,7 +358,7 @@ impl Engine {
         let head = top.len().min(rerank::RERANK_DEPTH);
         let addresses: Vec<DocAddress> = top[..head].iter().map(|(_, a)| *a).collect();
         let concepts = rerank::concepts(&built.terms.sequence, &built.expansions, &self.synonyms);
-        let mut presence = Presence::new(&searcher, &self.index.fields, &addresses);
+        let mut presence = Presence::new(&searcher, &self.index.fields, &self.prefixes, &addresses);
         let coverages =
             rerank::coverages(&concepts, head, |text| presence.contains(text)).map_err(damaged)?;
         let mut candidates: Vec<Candidate> = top

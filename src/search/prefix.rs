@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::index::{InvertedIndexReader, SegmentId};
@@ -131,9 +131,56 @@ impl Weight for PrefixWeight {
 
 /// The documents of one segment with a term starting with the prefix, and
 /// the summed frequency of those terms in each.
-struct Matches {
-    docs: Vec<DocId>,
+pub struct Matches {
+    /// Sorted.
+    pub docs: Vec<DocId>,
     freqs: Vec<u32>,
+}
+
+/// Most documents [`PrefixCache`] keeps, over all its entries (8 bytes each).
+const PREFIX_CACHE_DOCS: usize = 4 << 20;
+
+/// The matches of lone characters, kept for the life of an
+/// [`super::Engine`] (whose searcher never changes): a common character
+/// starts hundreds of terms, so finding its passages reads hundreds of
+/// posting lists, and a batch of questions asks for the same characters
+/// again and again.
+#[derive(Default)]
+pub struct PrefixCache {
+    entries: Mutex<PrefixEntries>,
+}
+
+#[derive(Default)]
+struct PrefixEntries {
+    by_key: HashMap<(SegmentId, Field, String), Arc<Matches>>,
+    docs: usize,
+}
+
+impl PrefixCache {
+    /// The documents of `reader` whose `field` has a term starting with `prefix`.
+    pub fn matches(
+        &self,
+        reader: &SegmentReader,
+        field: Field,
+        prefix: &str,
+    ) -> tantivy::Result<Arc<Matches>> {
+        let key = (reader.segment_id(), field, prefix.to_string());
+        if let Some(found) = self.lock().by_key.get(&key) {
+            return Ok(Arc::clone(found));
+        }
+        let found = Arc::new(matches(reader, field, prefix)?);
+        let mut entries = self.lock();
+        if entries.docs + found.docs.len() <= PREFIX_CACHE_DOCS {
+            entries.docs += found.docs.len();
+            entries.by_key.insert(key, Arc::clone(&found));
+        }
+        Ok(found)
+    }
+
+    /// The entries, even after a panic elsewhere (they are never left half-written).
+    fn lock(&self) -> std::sync::MutexGuard<'_, PrefixEntries> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 fn matches(reader: &SegmentReader, field: Field, prefix: &str) -> tantivy::Result<Matches> {

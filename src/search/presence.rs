@@ -12,7 +12,7 @@ use tantivy::postings::SegmentPostings;
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, DocId, DocSet, Searcher, Term};
 
-use super::prefix::{is_lone_han, terms_starting_with};
+use super::prefix::{PrefixCache, is_lone_han};
 use crate::analysis;
 use crate::index::Fields;
 
@@ -20,6 +20,7 @@ use crate::index::Fields;
 pub struct Presence<'a> {
     searcher: &'a Searcher,
     fields: &'a Fields,
+    prefixes: &'a PrefixCache,
     count: usize,
     /// Per segment: (document, index of the candidate), by document.
     by_segment: Vec<(u32, Vec<(DocId, usize)>)>,
@@ -27,7 +28,12 @@ pub struct Presence<'a> {
 }
 
 impl<'a> Presence<'a> {
-    pub fn new(searcher: &'a Searcher, fields: &'a Fields, candidates: &[DocAddress]) -> Self {
+    pub fn new(
+        searcher: &'a Searcher,
+        fields: &'a Fields,
+        prefixes: &'a PrefixCache,
+        candidates: &[DocAddress],
+    ) -> Self {
         let mut by_segment: Vec<(u32, Vec<(DocId, usize)>)> = Vec::new();
         for (i, address) in candidates.iter().enumerate() {
             match by_segment
@@ -44,6 +50,7 @@ impl<'a> Presence<'a> {
         Presence {
             searcher,
             fields,
+            prefixes,
             count: candidates.len(),
             by_segment,
             known: HashMap::new(),
@@ -81,21 +88,19 @@ impl<'a> Presence<'a> {
     }
 
     /// Marks the candidates whose chars field has `gram` (for a lone Han
-    /// character: a term starting with it, see [`super::prefix`]).
+    /// character: a term starting with it, see [`super::prefix`]; those
+    /// documents are kept across searches).
     fn mark_gram(&self, gram: &str, found: &mut [bool]) -> tantivy::Result<()> {
         if !is_lone_han(gram) {
             return self.mark_term(self.fields.chars, gram, found);
         }
         for (ord, docs) in &self.by_segment {
-            let inverted = self
-                .searcher
-                .segment_reader(*ord)
-                .inverted_index(self.fields.chars)?;
-            let mut terms = terms_starting_with(&inverted, gram)?;
-            while terms.advance() && docs.iter().any(|(_, i)| !found[*i]) {
-                let postings = inverted
-                    .read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)?;
-                mark(postings, docs, found);
+            let reader = self.searcher.segment_reader(*ord);
+            let matches = self.prefixes.matches(reader, self.fields.chars, gram)?;
+            for &(doc, i) in docs {
+                if matches.docs.binary_search(&doc).is_ok() {
+                    found[i] = true;
+                }
             }
         }
         Ok(())
