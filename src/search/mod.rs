@@ -105,8 +105,8 @@ pub struct Engine {
     synonyms: Synonyms,
     /// Read on first use by [`Engine::search_articles`].
     path_table: OnceLock<PathTable>,
-    /// Passages of the lone characters searched so far (see [`presence`]).
-    prefixes: prefix::PrefixCache,
+    /// Passages of the lone characters searched so far (see [`prefix`]).
+    prefixes: Arc<prefix::PrefixCache>,
 }
 
 impl Engine {
@@ -137,7 +137,7 @@ impl Engine {
             lexicon,
             synonyms,
             path_table: OnceLock::new(),
-            prefixes: prefix::PrefixCache::default(),
+            prefixes: Arc::default(),
         })
     }
 
@@ -293,6 +293,7 @@ impl Engine {
             &self.synonyms,
             &self.index.fields,
             &stats,
+            &self.prefixes,
         )
     }
 
