@@ -8,6 +8,7 @@ pub mod presence;
 pub mod query;
 pub mod rerank;
 pub mod snippet;
+pub mod stats;
 
 use std::collections::{BTreeSet, HashSet};
 use std::sync::{Arc, OnceLock};
@@ -107,6 +108,8 @@ pub struct Engine {
     path_table: OnceLock<PathTable>,
     /// Passages of the lone characters searched so far (see [`prefix`]).
     prefixes: Arc<prefix::PrefixCache>,
+    /// Document frequencies asked for so far.
+    doc_freqs: stats::DocFreqs,
 }
 
 impl Engine {
@@ -138,6 +141,7 @@ impl Engine {
             synonyms,
             path_table: OnceLock::new(),
             prefixes: Arc::default(),
+            doc_freqs: stats::DocFreqs::default(),
         })
     }
 
@@ -277,8 +281,8 @@ impl Engine {
     fn build(&self, parsed: &ParsedQuery) -> Result<query::BuiltQuery, QueryError> {
         let searcher = self.reader.searcher();
         let doc_freq = |field: tantivy::schema::Field, word: &str| {
-            searcher
-                .doc_freq(&tantivy::Term::from_field_text(field, word))
+            self.doc_freqs
+                .get(&searcher, &Term::from_field_text(field, word))
                 .unwrap_or(0)
         };
         let stats = query::TermStats {
@@ -353,8 +357,13 @@ impl Engine {
         let damaged = |e: tantivy::TantivyError| OpenError::damaged(&self.index.dir, e);
         let searcher = self.reader.searcher();
         let fetch = depth.max(rerank::RERANK_DEPTH);
+        let stats = stats::KeptStats {
+            searcher: &searcher,
+            doc_freqs: &self.doc_freqs,
+        };
+        let collector = (Count, TopDocs::with_limit(fetch).order_by_score());
         let (total, top) = searcher
-            .search(query, &(Count, TopDocs::with_limit(fetch).order_by_score()))
+            .search_with_statistics_provider(query, &collector, &stats)
             .map_err(damaged)?;
         let head = top.len().min(rerank::RERANK_DEPTH);
         let addresses: Vec<DocAddress> = top[..head].iter().map(|(_, a)| *a).collect();
@@ -415,8 +424,9 @@ impl Engine {
         }
         let num_docs = searcher.num_docs();
         let idf = |term: &str| {
-            let docs = searcher
-                .doc_freq(&Term::from_field_text(fields.chars, term))
+            let docs = self
+                .doc_freqs
+                .get(&searcher, &Term::from_field_text(fields.chars, term))
                 .unwrap_or(0);
             (docs > 0 && !query::is_common(docs, num_docs)).then(|| {
                 let (n, df) = (num_docs as f32, docs as f32);
