@@ -110,6 +110,8 @@ pub struct Engine {
     prefixes: Arc<prefix::PrefixCache>,
     /// Document frequencies asked for so far.
     doc_freqs: stats::DocFreqs,
+    /// Passages shown so far, normalized for their snippets.
+    normalized: snippet::NormalizedPassages,
 }
 
 impl Engine {
@@ -142,6 +144,7 @@ impl Engine {
             path_table: OnceLock::new(),
             prefixes: Arc::default(),
             doc_freqs: stats::DocFreqs::default(),
+            normalized: snippet::NormalizedPassages::default(),
         })
     }
 
@@ -181,9 +184,11 @@ impl Engine {
                     .to_string()
             };
             let text = text_of(fields.text);
-            let mut snippet = snippet::make_snippet(&text, &needles, options.snippet_chars);
+            let normalized = self.normalized.get(c.address, &text);
+            let chars = options.snippet_chars;
+            let mut snippet = snippet::make_snippet(&text, &normalized, &needles, chars);
             if snippet.highlights.is_empty() {
-                snippet = snippet::make_snippet(&text, &built.terms.grams, options.snippet_chars);
+                snippet = snippet::make_snippet(&text, &normalized, &built.terms.grams, chars);
             }
             let report = options.explain.then(|| {
                 let feedback = feedback
