@@ -373,7 +373,13 @@ impl Engine {
         let head = top.len().min(rerank::RERANK_DEPTH);
         let addresses: Vec<DocAddress> = top[..head].iter().map(|(_, a)| *a).collect();
         let concepts = rerank::concepts(&built.terms.sequence, &built.expansions, &self.synonyms);
-        let mut presence = Presence::new(&searcher, &self.index.fields, &self.prefixes, &addresses);
+        let mut presence = Presence::new(
+            &searcher,
+            &self.index.fields,
+            &self.prefixes,
+            &self.doc_freqs,
+            &addresses,
+        );
         let coverages =
             rerank::coverages(&concepts, head, |text| presence.contains(text)).map_err(damaged)?;
         let mut candidates: Vec<Candidate> = top

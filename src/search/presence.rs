@@ -13,6 +13,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, DocId, DocSet, Searcher, Term};
 
 use super::prefix::{PrefixCache, is_lone_han};
+use super::stats::DocFreqs;
 use crate::analysis;
 use crate::index::Fields;
 
@@ -21,6 +22,7 @@ pub struct Presence<'a> {
     searcher: &'a Searcher,
     fields: &'a Fields,
     prefixes: &'a PrefixCache,
+    doc_freqs: &'a DocFreqs,
     count: usize,
     /// Per segment: (document, index of the candidate), by document.
     by_segment: Vec<(u32, Vec<(DocId, usize)>)>,
@@ -32,6 +34,7 @@ impl<'a> Presence<'a> {
         searcher: &'a Searcher,
         fields: &'a Fields,
         prefixes: &'a PrefixCache,
+        doc_freqs: &'a DocFreqs,
         candidates: &[DocAddress],
     ) -> Self {
         let mut by_segment: Vec<(u32, Vec<(DocId, usize)>)> = Vec::new();
@@ -51,6 +54,7 @@ impl<'a> Presence<'a> {
             searcher,
             fields,
             prefixes,
+            doc_freqs,
             count: candidates.len(),
             by_segment,
             known: HashMap::new(),
@@ -106,9 +110,14 @@ impl<'a> Presence<'a> {
         Ok(())
     }
 
-    /// Marks the candidates whose `field` has the term `text`.
+    /// Marks the candidates whose `field` has the term `text`. A term no
+    /// passage has (a word in the titles or headings, mostly) is known from
+    /// the kept document frequencies, without a dictionary lookup per segment.
     fn mark_term(&self, field: Field, text: &str, found: &mut [bool]) -> tantivy::Result<()> {
         let term = Term::from_field_text(field, text);
+        if self.doc_freqs.get(self.searcher, &term)? == 0 {
+            return Ok(());
+        }
         for (ord, docs) in &self.by_segment {
             let inverted = self.searcher.segment_reader(*ord).inverted_index(field)?;
             if let Some(postings) = inverted.read_postings(&term, IndexRecordOption::Basic)? {
