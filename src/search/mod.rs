@@ -8,6 +8,7 @@ pub mod presence;
 pub mod query;
 pub mod rerank;
 pub mod snippet;
+pub mod stats;
 
 use std::collections::{BTreeSet, HashSet};
 use std::sync::{Arc, OnceLock};
@@ -105,6 +106,12 @@ pub struct Engine {
     synonyms: Synonyms,
     /// Read on first use by [`Engine::search_articles`].
     path_table: OnceLock<PathTable>,
+    /// Passages of the lone characters searched so far (see [`prefix`]).
+    prefixes: Arc<prefix::PrefixCache>,
+    /// Document frequencies asked for so far.
+    doc_freqs: stats::DocFreqs,
+    /// Passages shown so far, normalized for their snippets.
+    normalized: snippet::NormalizedPassages,
 }
 
 impl Engine {
@@ -135,6 +142,9 @@ impl Engine {
             lexicon,
             synonyms,
             path_table: OnceLock::new(),
+            prefixes: Arc::default(),
+            doc_freqs: stats::DocFreqs::default(),
+            normalized: snippet::NormalizedPassages::default(),
         })
     }
 
@@ -174,9 +184,11 @@ impl Engine {
                     .to_string()
             };
             let text = text_of(fields.text);
-            let mut snippet = snippet::make_snippet(&text, &needles, options.snippet_chars);
+            let normalized = self.normalized.get(c.address, &text);
+            let chars = options.snippet_chars;
+            let mut snippet = snippet::make_snippet(&text, &normalized, &needles, chars);
             if snippet.highlights.is_empty() {
-                snippet = snippet::make_snippet(&text, &built.terms.grams, options.snippet_chars);
+                snippet = snippet::make_snippet(&text, &normalized, &built.terms.grams, chars);
             }
             let report = options.explain.then(|| {
                 let feedback = feedback
@@ -274,8 +286,8 @@ impl Engine {
     fn build(&self, parsed: &ParsedQuery) -> Result<query::BuiltQuery, QueryError> {
         let searcher = self.reader.searcher();
         let doc_freq = |field: tantivy::schema::Field, word: &str| {
-            searcher
-                .doc_freq(&tantivy::Term::from_field_text(field, word))
+            self.doc_freqs
+                .get(&searcher, &Term::from_field_text(field, word))
                 .unwrap_or(0)
         };
         let stats = query::TermStats {
@@ -290,6 +302,7 @@ impl Engine {
             &self.synonyms,
             &self.index.fields,
             &stats,
+            &self.prefixes,
         )
     }
 
@@ -349,13 +362,24 @@ impl Engine {
         let damaged = |e: tantivy::TantivyError| OpenError::damaged(&self.index.dir, e);
         let searcher = self.reader.searcher();
         let fetch = depth.max(rerank::RERANK_DEPTH);
+        let stats = stats::KeptStats {
+            searcher: &searcher,
+            doc_freqs: &self.doc_freqs,
+        };
+        let collector = (Count, TopDocs::with_limit(fetch).order_by_score());
         let (total, top) = searcher
-            .search(query, &(Count, TopDocs::with_limit(fetch).order_by_score()))
+            .search_with_statistics_provider(query, &collector, &stats)
             .map_err(damaged)?;
         let head = top.len().min(rerank::RERANK_DEPTH);
         let addresses: Vec<DocAddress> = top[..head].iter().map(|(_, a)| *a).collect();
         let concepts = rerank::concepts(&built.terms.sequence, &built.expansions, &self.synonyms);
-        let mut presence = Presence::new(&searcher, &self.index.fields, &addresses);
+        let mut presence = Presence::new(
+            &searcher,
+            &self.index.fields,
+            &self.prefixes,
+            &self.doc_freqs,
+            &addresses,
+        );
         let coverages =
             rerank::coverages(&concepts, head, |text| presence.contains(text)).map_err(damaged)?;
         let mut candidates: Vec<Candidate> = top
@@ -411,8 +435,9 @@ impl Engine {
         }
         let num_docs = searcher.num_docs();
         let idf = |term: &str| {
-            let docs = searcher
-                .doc_freq(&Term::from_field_text(fields.chars, term))
+            let docs = self
+                .doc_freqs
+                .get(&searcher, &Term::from_field_text(fields.chars, term))
                 .unwrap_or(0);
             (docs > 0 && !query::is_common(docs, num_docs)).then(|| {
                 let (n, df) = (num_docs as f32, docs as f32);

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::index::{InvertedIndexReader, SegmentId};
@@ -28,13 +28,16 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError};
 pub struct PrefixQuery {
     field: Field,
     prefix: String,
+    prefixes: Arc<PrefixCache>,
 }
 
 impl PrefixQuery {
-    pub fn new(field: Field, prefix: &str) -> PrefixQuery {
+    /// `prefixes` holds (or will hold) the passages of `prefix`.
+    pub fn new(field: Field, prefix: &str, prefixes: &Arc<PrefixCache>) -> PrefixQuery {
         PrefixQuery {
             field,
             prefix: prefix.to_string(),
+            prefixes: Arc::clone(prefixes),
         }
     }
 }
@@ -47,60 +50,51 @@ impl fmt::Debug for PrefixQuery {
 
 impl Query for PrefixQuery {
     fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let mut weight = PrefixWeight {
+            field: self.field,
+            prefix: self.prefix.clone(),
+            prefixes: Arc::clone(&self.prefixes),
+            bm25: None,
+        };
         let EnableScoring::Enabled {
             searcher,
             statistics_provider,
         } = enable_scoring
         else {
-            return Ok(Box::new(PrefixWeight {
-                field: self.field,
-                prefix: self.prefix.clone(),
-                bm25: None,
-                matched: HashMap::new(),
-            }));
+            return Ok(Box::new(weight));
         };
-        // The documents per segment are needed for the IDF anyway: keep them
-        // for the scorers rather than reading the postings twice.
-        let mut matched = HashMap::new();
         let mut doc_freq = 0u64;
         for reader in searcher.segment_readers() {
-            let found = matches(reader, self.field, &self.prefix)?;
-            doc_freq += found.docs.len() as u64;
-            matched.insert(reader.segment_id(), Arc::new(found));
+            doc_freq += weight.matches(reader)?.docs.len() as u64;
         }
         let num_docs = statistics_provider.total_num_docs()?;
         let num_tokens = statistics_provider.total_num_tokens(self.field)?;
         let average_fieldnorm = num_tokens as Score / num_docs.max(1) as Score;
-        Ok(Box::new(PrefixWeight {
-            field: self.field,
-            prefix: self.prefix.clone(),
-            bm25: Some(Bm25Weight::for_one_term(
-                doc_freq,
-                num_docs,
-                average_fieldnorm,
-            )),
-            matched,
-        }))
+        weight.bm25 = Some(Bm25Weight::for_one_term(
+            doc_freq,
+            num_docs,
+            average_fieldnorm,
+        ));
+        Ok(Box::new(weight))
     }
 }
 
 struct PrefixWeight {
     field: Field,
     prefix: String,
+    prefixes: Arc<PrefixCache>,
     /// `None` when scoring is disabled.
     bm25: Option<Bm25Weight>,
-    /// The matches of each segment, when already read.
-    matched: HashMap<SegmentId, Arc<Matches>>,
 }
 
 impl PrefixWeight {
+    fn matches(&self, reader: &SegmentReader) -> tantivy::Result<Arc<Matches>> {
+        self.prefixes.matches(reader, self.field, &self.prefix)
+    }
+
     fn prefix_scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<PrefixScorer> {
-        let matches = match self.matched.get(&reader.segment_id()) {
-            Some(found) => Arc::clone(found),
-            None => Arc::new(matches(reader, self.field, &self.prefix)?),
-        };
         Ok(PrefixScorer {
-            matches,
+            matches: self.matches(reader)?,
             cursor: 0,
             fieldnorms: reader.get_fieldnorms_reader(self.field)?,
             bm25: self.bm25.as_ref().map(|w| w.boost_by(boost)),
@@ -131,9 +125,56 @@ impl Weight for PrefixWeight {
 
 /// The documents of one segment with a term starting with the prefix, and
 /// the summed frequency of those terms in each.
-struct Matches {
-    docs: Vec<DocId>,
+pub struct Matches {
+    /// Sorted.
+    pub docs: Vec<DocId>,
     freqs: Vec<u32>,
+}
+
+/// Most documents [`PrefixCache`] keeps, over all its entries (8 bytes each).
+const PREFIX_CACHE_DOCS: usize = 4 << 20;
+
+/// The matches of lone characters, kept for the life of an
+/// [`super::Engine`] (whose searcher never changes) and shared by its
+/// [`PrefixQuery`]s and presence checks: a common character starts hundreds
+/// of terms, so finding its passages reads hundreds of posting lists, and a
+/// batch of questions asks for the same characters again and again.
+#[derive(Default)]
+pub struct PrefixCache {
+    entries: Mutex<PrefixEntries>,
+}
+
+#[derive(Default)]
+struct PrefixEntries {
+    by_key: HashMap<(SegmentId, Field, String), Arc<Matches>>,
+    docs: usize,
+}
+
+impl PrefixCache {
+    /// The documents of `reader` whose `field` has a term starting with `prefix`.
+    pub fn matches(
+        &self,
+        reader: &SegmentReader,
+        field: Field,
+        prefix: &str,
+    ) -> tantivy::Result<Arc<Matches>> {
+        let key = (reader.segment_id(), field, prefix.to_string());
+        if let Some(found) = self.lock().by_key.get(&key) {
+            return Ok(Arc::clone(found));
+        }
+        let found = Arc::new(matches(reader, field, prefix)?);
+        let mut entries = self.lock();
+        if entries.docs + found.docs.len() <= PREFIX_CACHE_DOCS {
+            entries.docs += found.docs.len();
+            entries.by_key.insert(key, Arc::clone(&found));
+        }
+        Ok(found)
+    }
+
+    /// The entries, even after a panic elsewhere (they are never left half-written).
+    fn lock(&self) -> std::sync::MutexGuard<'_, PrefixEntries> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 fn matches(reader: &SegmentReader, field: Field, prefix: &str) -> tantivy::Result<Matches> {

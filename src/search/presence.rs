@@ -12,7 +12,8 @@ use tantivy::postings::SegmentPostings;
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, DocId, DocSet, Searcher, Term};
 
-use super::prefix::{is_lone_han, terms_starting_with};
+use super::prefix::{PrefixCache, is_lone_han};
+use super::stats::DocFreqs;
 use crate::analysis;
 use crate::index::Fields;
 
@@ -20,6 +21,8 @@ use crate::index::Fields;
 pub struct Presence<'a> {
     searcher: &'a Searcher,
     fields: &'a Fields,
+    prefixes: &'a PrefixCache,
+    doc_freqs: &'a DocFreqs,
     count: usize,
     /// Per segment: (document, index of the candidate), by document.
     by_segment: Vec<(u32, Vec<(DocId, usize)>)>,
@@ -27,7 +30,13 @@ pub struct Presence<'a> {
 }
 
 impl<'a> Presence<'a> {
-    pub fn new(searcher: &'a Searcher, fields: &'a Fields, candidates: &[DocAddress]) -> Self {
+    pub fn new(
+        searcher: &'a Searcher,
+        fields: &'a Fields,
+        prefixes: &'a PrefixCache,
+        doc_freqs: &'a DocFreqs,
+        candidates: &[DocAddress],
+    ) -> Self {
         let mut by_segment: Vec<(u32, Vec<(DocId, usize)>)> = Vec::new();
         for (i, address) in candidates.iter().enumerate() {
             match by_segment
@@ -44,6 +53,8 @@ impl<'a> Presence<'a> {
         Presence {
             searcher,
             fields,
+            prefixes,
+            doc_freqs,
             count: candidates.len(),
             by_segment,
             known: HashMap::new(),
@@ -81,29 +92,32 @@ impl<'a> Presence<'a> {
     }
 
     /// Marks the candidates whose chars field has `gram` (for a lone Han
-    /// character: a term starting with it, see [`super::prefix`]).
+    /// character: a term starting with it, see [`super::prefix`]; those
+    /// documents are kept across searches).
     fn mark_gram(&self, gram: &str, found: &mut [bool]) -> tantivy::Result<()> {
         if !is_lone_han(gram) {
             return self.mark_term(self.fields.chars, gram, found);
         }
         for (ord, docs) in &self.by_segment {
-            let inverted = self
-                .searcher
-                .segment_reader(*ord)
-                .inverted_index(self.fields.chars)?;
-            let mut terms = terms_starting_with(&inverted, gram)?;
-            while terms.advance() && docs.iter().any(|(_, i)| !found[*i]) {
-                let postings = inverted
-                    .read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)?;
-                mark(postings, docs, found);
+            let reader = self.searcher.segment_reader(*ord);
+            let matches = self.prefixes.matches(reader, self.fields.chars, gram)?;
+            for &(doc, i) in docs {
+                if matches.docs.binary_search(&doc).is_ok() {
+                    found[i] = true;
+                }
             }
         }
         Ok(())
     }
 
-    /// Marks the candidates whose `field` has the term `text`.
+    /// Marks the candidates whose `field` has the term `text`. A term no
+    /// passage has (a word in the titles or headings, mostly) is known from
+    /// the kept document frequencies, without a dictionary lookup per segment.
     fn mark_term(&self, field: Field, text: &str, found: &mut [bool]) -> tantivy::Result<()> {
         let term = Term::from_field_text(field, text);
+        if self.doc_freqs.get(self.searcher, &term)? == 0 {
+            return Ok(());
+        }
         for (ord, docs) in &self.by_segment {
             let inverted = self.searcher.segment_reader(*ord).inverted_index(field)?;
             if let Some(postings) = inverted.read_postings(&term, IndexRecordOption::Basic)? {

@@ -6,6 +6,8 @@
 //! `+-` never cause an error). The query is built from analyzed terms, never by
 //! tantivy's QueryParser, which reads unspaced Chinese as one zero-slop phrase.
 
+use std::sync::Arc;
+
 use tantivy::Term;
 use tantivy::query::{
     BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery,
@@ -13,7 +15,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 
 use super::phrase;
-use super::prefix::{PrefixQuery, is_lone_han};
+use super::prefix::{PrefixCache, PrefixQuery, is_lone_han};
 use crate::analysis::{self, Lexicon, Normalized, QueryTerms, Segmenter, Synonyms};
 use crate::index::Fields;
 
@@ -191,6 +193,7 @@ pub fn build(
     synonyms: &Synonyms,
     fields: &Fields,
     stats: &TermStats,
+    prefixes: &Arc<PrefixCache>,
 ) -> Result<BuiltQuery, QueryError> {
     let mut all_text = parsed.text.clone();
     for phrase in &parsed.phrases {
@@ -318,7 +321,7 @@ pub fn build(
         // segmentation split it differently (讲解约流程 has no word 解约);
         // as one more alternative they never add to a word match.
         // Scaled to the group's rarity like the words.
-        if let Some(grams) = chars_grams(fields, entry, Occur::Should) {
+        if let Some(grams) = chars_grams(fields, prefixes, entry, Occur::Should) {
             alternatives.push(boosted(
                 grams,
                 CHARS_BOOST * stats.scale_to(group_idf, entry),
@@ -335,7 +338,7 @@ pub fn build(
         );
     }
     for gram in terms.grams.iter().filter(|g| !common.grams.contains(g)) {
-        let query = boosted(gram_query(fields, gram), CHARS_BOOST);
+        let query = boosted(gram_query(fields, prefixes, gram), CHARS_BOOST);
         add(Occur::Should, PartKind::Gram(gram.clone()), query);
     }
     for pair in terms.sequence.windows(2) {
@@ -360,7 +363,7 @@ pub fn build(
     }
     let mut phrases = Vec::new();
     for phrase in &parsed.phrases {
-        if let Some(query) = chars_phrase(fields, phrase) {
+        if let Some(query) = chars_phrase(fields, prefixes, phrase) {
             add(Occur::Must, PartKind::Phrase(phrase.clone()), query);
             phrases.push(
                 analysis::Normalized::new(phrase)
@@ -374,7 +377,7 @@ pub fn build(
         return Err(QueryError::NoSearchableWords);
     }
     for word in &parsed.excluded {
-        if let Some(query) = chars_grams(fields, word, Occur::Must) {
+        if let Some(query) = chars_grams(fields, prefixes, word, Occur::Must) {
             clauses.push((Occur::MustNot, query));
         }
     }
@@ -558,14 +561,18 @@ fn word_query(fields: &Fields, word: &str) -> Box<dyn Query> {
 
 /// An exact-substring match of `text` in the passage text: every gram of it
 /// through the chars field, confirmed on the stored text.
-fn chars_phrase(fields: &Fields, text: &str) -> Option<Box<dyn Query>> {
+fn chars_phrase(
+    fields: &Fields,
+    prefixes: &Arc<PrefixCache>,
+    text: &str,
+) -> Option<Box<dyn Query>> {
     let grams = analysis::phrase_grams(text)?;
     if let [(_, gram)] = grams.as_slice() {
         // One gram is the phrase itself: nothing to confirm.
-        return Some(gram_query(fields, gram));
+        return Some(gram_query(fields, prefixes, gram));
     }
     Some(Box::new(phrase::PhraseQuery::new(
-        grams_query(fields, &grams, Occur::Must),
+        grams_query(fields, prefixes, &grams, Occur::Must),
         fields.text,
         text,
     )))
@@ -575,24 +582,40 @@ fn chars_phrase(fields: &Fields, text: &str) -> Option<Box<dyn Query>> {
 /// with `occur`: `Should` for any of them (a synonym entry's spelling), `Must`
 /// for all of them (an exclusion: for short words nearly always the same as
 /// the exact word, and the chars field has no positions to tell).
-fn chars_grams(fields: &Fields, text: &str, occur: Occur) -> Option<Box<dyn Query>> {
-    Some(grams_query(fields, &analysis::phrase_grams(text)?, occur))
+fn chars_grams(
+    fields: &Fields,
+    prefixes: &Arc<PrefixCache>,
+    text: &str,
+    occur: Occur,
+) -> Option<Box<dyn Query>> {
+    Some(grams_query(
+        fields,
+        prefixes,
+        &analysis::phrase_grams(text)?,
+        occur,
+    ))
 }
 
 /// `grams` (from [`analysis::phrase_grams`]) combined with `occur`.
-fn grams_query(fields: &Fields, grams: &[(usize, String)], occur: Occur) -> Box<dyn Query> {
+fn grams_query(
+    fields: &Fields,
+    prefixes: &Arc<PrefixCache>,
+    grams: &[(usize, String)],
+    occur: Occur,
+) -> Box<dyn Query> {
     let clauses = grams
         .iter()
-        .map(|(_, gram)| (occur, gram_query(fields, gram)))
+        .map(|(_, gram)| (occur, gram_query(fields, prefixes, gram)))
         .collect();
     Box::new(BooleanQuery::new(clauses))
 }
 
 /// One gram in the chars field: a term, or for a lone Han character every
-/// term starting with it (see [`PrefixQuery`]).
-fn gram_query(fields: &Fields, gram: &str) -> Box<dyn Query> {
+/// term starting with it (see [`PrefixQuery`]; its passages are kept in
+/// `prefixes`).
+fn gram_query(fields: &Fields, prefixes: &Arc<PrefixCache>, gram: &str) -> Box<dyn Query> {
     if is_lone_han(gram) {
-        Box::new(PrefixQuery::new(fields.chars, gram))
+        Box::new(PrefixQuery::new(fields.chars, gram, prefixes))
     } else {
         Box::new(TermQuery::new(
             term(fields.chars, gram),

@@ -1,0 +1,63 @@
+//! Document frequencies, looked up once per engine.
+//!
+//! Building a query asks how many passages have each word and gram, and
+//! weighting it (BM25) asks again for every field; each answer is a lookup
+//! in the term dictionary of every segment. The engine's searcher never
+//! changes, and a batch of questions asks about the same words again and
+//! again, so the answers are kept.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use tantivy::query::Bm25StatisticsProvider;
+use tantivy::schema::Field;
+use tantivy::{Searcher, Term};
+
+/// Most terms [`DocFreqs`] keeps.
+const MAX_TERMS: usize = 1 << 20;
+
+/// The number of passages with each term asked about so far.
+#[derive(Default)]
+pub struct DocFreqs {
+    known: Mutex<HashMap<Term, u64>>,
+}
+
+impl DocFreqs {
+    /// The number of passages of `searcher` (the engine's) that have `term`.
+    pub fn get(&self, searcher: &Searcher, term: &Term) -> tantivy::Result<u64> {
+        if let Some(&docs) = self.lock().get(term) {
+            return Ok(docs);
+        }
+        let docs = searcher.doc_freq(term)?;
+        let mut known = self.lock();
+        if known.len() < MAX_TERMS {
+            known.insert(term.clone(), docs);
+        }
+        Ok(docs)
+    }
+
+    /// The terms, even after a panic elsewhere (they are never left half-written).
+    fn lock(&self) -> MutexGuard<'_, HashMap<Term, u64>> {
+        self.known.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The searcher's BM25 statistics, with its document frequencies kept.
+pub struct KeptStats<'a> {
+    pub searcher: &'a Searcher,
+    pub doc_freqs: &'a DocFreqs,
+}
+
+impl Bm25StatisticsProvider for KeptStats<'_> {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        self.searcher.total_num_tokens(field)
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        self.searcher.total_num_docs()
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        self.doc_freqs.get(self.searcher, term)
+    }
+}
