@@ -33,7 +33,6 @@ fn main() {
         }
     }
     let total: u64 = words.values().sum();
-    let max_chars = words.keys().map(|w| w.chars().count()).max().unwrap_or(1);
     let out = env::var("OUT_DIR").expect("OUT_DIR");
     let mut builder = fst::MapBuilder::memory();
     for (word, freq) in &words {
@@ -46,8 +45,6 @@ fn main() {
         format!(
             "/// Sum of all frequencies in the built-in dictionary.\n\
              pub const BUILTIN_TOTAL: u64 = {total};\n\
-             /// Characters in the longest built-in word.\n\
-             pub const BUILTIN_MAX_CHARS: usize = {max_chars};\n\
              /// Entries in the built-in dictionary.\n\
              pub const BUILTIN_WORDS: usize = {};\n",
             words.len()

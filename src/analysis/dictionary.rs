@@ -39,7 +39,6 @@ pub struct Dictionary {
     /// User words with their resolved frequencies (replacing built-in ones).
     user: BTreeMap<String, u64>,
     total: u64,
-    max_chars: usize,
     /// Identifies the dictionary's content, recorded in the index.
     fingerprint: String,
 }
@@ -52,7 +51,6 @@ impl Dictionary {
             builtin,
             user: BTreeMap::new(),
             total: BUILTIN_TOTAL,
-            max_chars: BUILTIN_MAX_CHARS,
             fingerprint: format!("builtin-{BUILTIN_WORDS}-{BUILTIN_TOTAL}"),
         }
     }
@@ -82,7 +80,6 @@ impl Dictionary {
             let freq = freq.unwrap_or_else(|| dictionary.suggest_freq(word));
             let old = dictionary.freq(word).unwrap_or(0);
             dictionary.total = dictionary.total - old + freq;
-            dictionary.max_chars = dictionary.max_chars.max(word.chars().count());
             dictionary.user.insert(word.to_string(), freq);
         }
         dictionary.fingerprint = if dictionary.user.is_empty() {
@@ -147,20 +144,7 @@ impl Dictionary {
     }
 
     fn reduced_jieba(&self, text: &str) -> Jieba {
-        let chars: Vec<(usize, char)> = text.char_indices().collect();
-        let mut entries: BTreeMap<&str, u64> = BTreeMap::new();
-        for start in 0..chars.len() {
-            if !super::tokenizer::is_han(chars[start].1) {
-                continue;
-            }
-            for len in 1..=self.max_chars.min(chars.len() - start) {
-                let end = chars.get(start + len).map_or(text.len(), |c| c.0);
-                let word = &text[chars[start].0..end];
-                if let Some(freq) = self.freq(word) {
-                    entries.insert(word, freq);
-                }
-            }
-        }
+        let entries = self.entries_in(text);
         let mut dict = String::new();
         let mut sum = 0;
         for (word, freq) in entries {
@@ -169,6 +153,50 @@ impl Dictionary {
         }
         push_entry(&mut dict, FILLER, self.total.saturating_sub(sum));
         load(&dict)
+    }
+
+    /// Every dictionary entry that is a substring of `text` starting with a
+    /// Han character, with its frequency.
+    ///
+    /// The built-in map is walked once from each starting character, byte by
+    /// byte, collecting the entries passed on the way: most walks end after
+    /// two or three characters, where looking up every substring up to the
+    /// longest word's length cost a small update a third of its time.
+    fn entries_in<'t>(&self, text: &'t str) -> BTreeMap<&'t str, u64> {
+        let fst = self.builtin.as_fst();
+        let user_max_chars = self.user.keys().map(|w| w.chars().count()).max();
+        let mut entries: BTreeMap<&str, u64> = BTreeMap::new();
+        for (start, c) in text.char_indices() {
+            if !super::tokenizer::is_han(c) {
+                continue;
+            }
+            let rest = &text[start..];
+            let mut node = fst.root();
+            let mut output = fst::raw::Output::zero();
+            for (i, &byte) in rest.as_bytes().iter().enumerate() {
+                let Some(at) = node.find_input(byte) else {
+                    break;
+                };
+                let transition = node.transition(at);
+                output = output.cat(transition.out);
+                node = fst.node(transition.addr);
+                if node.is_final() && rest.is_char_boundary(i + 1) {
+                    let word = &rest[..=i];
+                    let freq = output.cat(node.final_output()).value();
+                    entries.insert(word, self.user.get(word).copied().unwrap_or(freq));
+                }
+            }
+            // User words the built-in map does not have.
+            if let Some(max_chars) = user_max_chars {
+                let ends = rest.char_indices().skip(1).map(|(i, _)| i);
+                for end in ends.chain([rest.len()]).take(max_chars) {
+                    if let Some(&freq) = self.user.get(&rest[..end]) {
+                        entries.insert(&rest[..end], freq);
+                    }
+                }
+            }
+        }
+        entries
     }
 
     /// jieba's `suggest_freq` against this dictionary: the frequency that just
@@ -264,6 +292,43 @@ mod tests {
                 FULL.exact_words(sentence).len()
             );
         }
+    }
+
+    /// Every substring starting with a Han character that `freq` knows.
+    fn entries_by_lookup<'t>(dictionary: &Dictionary, text: &'t str) -> BTreeMap<&'t str, u64> {
+        let mut entries = BTreeMap::new();
+        for (start, c) in text.char_indices() {
+            if !super::super::tokenizer::is_han(c) {
+                continue;
+            }
+            let ends = text[start..].char_indices().skip(1).map(|(i, _)| start + i);
+            for end in ends.chain([text.len()]) {
+                if let Some(freq) = dictionary.freq(&text[start..end]) {
+                    entries.insert(&text[start..end], freq);
+                }
+            }
+        }
+        entries
+    }
+
+    #[test]
+    fn walking_the_map_finds_every_substring_entry() {
+        let user = Dictionary::with_user_words("流量卡 77\n日本流量卡销户指南 5\nesim卡 9", "test")
+            .unwrap();
+        let mut texts = sample_sentences();
+        texts.push("日本流量卡销户指南，esim卡和ＳＩＭ卡".to_string());
+        for dictionary in [&*DICTIONARY, &user] {
+            for text in &texts {
+                assert_eq!(
+                    dictionary.entries_in(text),
+                    entries_by_lookup(dictionary, text),
+                    "{text:?}"
+                );
+            }
+        }
+        let found = user.entries_in("日本流量卡销户指南");
+        assert_eq!(found.get("流量卡"), Some(&77));
+        assert_eq!(found.get("日本流量卡销户指南"), Some(&5));
     }
 
     #[test]
