@@ -14,8 +14,8 @@
 //! offsets in the normalized text: a word and its sub-words then sit at their
 //! true places, and a phrase query can ask for terms at exact distances.
 
-use std::cell::RefCell;
-use std::ops::Range;
+use std::cell::{LazyCell, RefCell};
+use std::ops::{Deref, Range};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -90,7 +90,15 @@ struct Span {
 }
 
 /// Word spans of `text` (normalized), stop words removed.
-fn word_spans(segmenter: &Segmenter, text: &str) -> Vec<Span> {
+///
+/// `segmenter` is asked for only when the text has Han characters: titles
+/// of plain-text articles (file names) and empty headings need none, and a
+/// small update builds one per text.
+fn word_spans<S: Deref<Target = Segmenter>>(
+    segmenter: impl FnOnce() -> S,
+    text: &str,
+) -> Vec<Span> {
+    let segmenter = LazyCell::new(segmenter);
     let mut spans = Vec::new();
     for run in runs(text) {
         match run.kind {
@@ -161,7 +169,7 @@ fn char_spans(text: &str) -> Vec<Span> {
 /// Word tokens of `original`, stop words removed.
 pub fn word_tokens(segmenter: &Segmenter, original: &str) -> Vec<Token> {
     let normalized = Rc::new(Normalized::new(original));
-    let spans = word_spans(segmenter, normalized.as_str());
+    let spans = word_spans(|| segmenter, normalized.as_str());
     SpanTokenStream::new(normalized, spans).collect()
 }
 
@@ -281,8 +289,8 @@ impl Tokenizer for WordTokenizer {
         let normalized = normalized_once(text);
         // The whole dictionary when loaded (a big update or a batch of
         // queries), else a jieba of the entries in this text.
-        let segmenter = self.lexicon.for_text(normalized.as_str());
-        let spans = word_spans(&segmenter, normalized.as_str());
+        let text = normalized.as_str();
+        let spans = word_spans(|| self.lexicon.for_text(text), text);
         SpanTokenStream::new(normalized, spans)
     }
 }
