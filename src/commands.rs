@@ -216,6 +216,10 @@ fn open_engine(locations: &Locations, refresh: bool, many_queries: bool) -> Resu
     let corpus = resolve_corpus(locations, stored.and_then(|m| m.corpus.as_deref()));
     let settings = Settings::load(&corpus, locations)?;
     let lexicon = &settings.lexicon;
+    if many_queries {
+        // Loads while the index is opened and checked.
+        lexicon.preload();
+    }
     let update = UpdateOptions {
         rebuild: false,
         wait: Wait::Yes,
@@ -247,7 +251,8 @@ fn open_engine(locations: &Locations, refresh: bool, many_queries: bool) -> Resu
         Err(err) => return Err(err.into()),
     };
     if many_queries {
-        lexicon.preload();
+        // Waited for here, so that no query's time includes it.
+        lexicon.full();
     }
     Engine::new(opened, Arc::clone(lexicon), settings.synonyms, many_queries)
 }

@@ -43,7 +43,9 @@ impl Lexicon {
     /// before many queries or a big update, whose first texts then wait for
     /// it, while the caller goes on reading files meanwhile.
     pub fn preload(self: &Arc<Self>) {
-        self.preloading.store(true, Ordering::Release);
+        if self.preloading.swap(true, Ordering::AcqRel) || self.full.get().is_some() {
+            return;
+        }
         let lexicon = Arc::clone(self);
         // A failed spawn only means the first text loads it instead.
         let _ = std::thread::Builder::new()
