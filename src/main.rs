@@ -6,6 +6,11 @@ use clap::Parser;
 use zhsearch::cli::Cli;
 use zhsearch::commands::{self, Exit};
 
+/// mimalloc instead of the system allocator: indexing and searching make
+/// many small short-lived allocations (tokens, postings buffers, scorers).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     zhsearch::panic_guard::install_hook();
     let cli = Cli::parse();
