@@ -67,7 +67,7 @@ pub fn concepts(
 
 /// The coverage of each of `count` candidates (0..=1; 1 when the query has
 /// no concepts): the credit of each concept, weighted by
-/// [`concept_weight`]. `contains(text)` says which candidates contain `text`.
+/// `concept_weight`. `contains(text)` says which candidates contain `text`.
 pub fn coverages<E>(
     concepts: &[Concept],
     count: usize,
