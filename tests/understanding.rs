@@ -255,3 +255,34 @@ fn json_explain_carries_the_same_as_data() {
             .any(|p| p["fields"].as_array().is_some_and(|f| !f.is_empty()))
     );
 }
+
+#[test]
+fn synonyms_of_a_word_no_passage_has_count_in_full() {
+    // The seed articles never say 网上 (they say 在线), but do say 注销.
+    let dir = TestDir::with_seed_corpus();
+    let out = dir
+        .zhsearch()
+        .args(["search", "--json", "--explain", "-n", "1", "网上注销"])
+        .assert()
+        .success();
+    let value: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let weight_of = |word: &str| {
+        value["explain"]["expansions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["word"] == word)
+            .unwrap_or_else(|| panic!("{word} is expanded: {value}"))["weight"]
+            .as_f64()
+            .unwrap()
+    };
+    assert_eq!(weight_of("网上"), 1.0);
+    assert_eq!(weight_of("注销"), 0.5);
+    assert!(
+        value["hits"][0]["snippet"]
+            .as_str()
+            .unwrap()
+            .contains("<mark>在线"),
+        "{value}"
+    );
+}

@@ -95,7 +95,7 @@ impl QueryReport {
                 .map(|(word, synonyms)| Expansion {
                     word: word.clone(),
                     synonyms: synonyms.clone(),
-                    weight: query::SYNONYM_BOOST,
+                    weight: built.synonym_weight(word),
                 })
                 .collect(),
             ignored: built.ignored.clone(),
@@ -146,9 +146,13 @@ pub fn explain_hit(
             }
             let (clause, terms): (String, Vec<(&str, f32)>) = match &part.kind {
                 PartKind::Word(word) => (format!("word {word}"), vec![(word.as_str(), 1.0)]),
-                PartKind::Synonyms { entry, synonyms } => {
+                PartKind::Synonyms {
+                    entry,
+                    synonyms,
+                    weight,
+                } => {
                     let mut terms = vec![(entry.as_str(), 1.0)];
-                    terms.extend(synonyms.iter().map(|s| (s.as_str(), query::SYNONYM_BOOST)));
+                    terms.extend(synonyms.iter().map(|s| (s.as_str(), *weight)));
                     (format!("{entry} or synonyms {}", synonyms.join("/")), terms)
                 }
                 PartKind::Gram(gram) => (format!("characters {gram}"), Vec::new()),

@@ -34,7 +34,9 @@ pub const TEXT_BOOST: f32 = 1.0;
 pub const CHARS_BOOST: f32 = 1.5;
 /// Weight of two adjacent query words found close together in the text.
 pub const PROXIMITY_BOOST: f32 = 0.6;
-/// Weight of a synonym relative to the word the user typed.
+/// Weight of a synonym relative to the word the user typed. When the typed
+/// word is in no passage at all (`网上` where the articles say `在线`), its
+/// synonyms are the only way to find the concept and count in full.
 pub const SYNONYM_BOOST: f32 = 0.5;
 /// Share of the passages above which a word or gram is left out of the
 /// search (unless the query has nothing rarer): its BM25 weight is near
@@ -137,6 +139,21 @@ pub struct BuiltQuery {
     pub parts: Vec<Part>,
 }
 
+impl BuiltQuery {
+    /// What the synonyms of the group entry `entry` weigh in this query.
+    pub fn synonym_weight(&self, entry: &str) -> f32 {
+        self.parts
+            .iter()
+            .find_map(|part| match &part.kind {
+                PartKind::Synonyms {
+                    entry: e, weight, ..
+                } if e == entry => Some(*weight),
+                _ => None,
+            })
+            .unwrap_or(SYNONYM_BOOST)
+    }
+}
+
 /// One scoring clause of a built query.
 pub struct Part {
     pub kind: PartKind,
@@ -144,7 +161,7 @@ pub struct Part {
 }
 
 /// What a scoring clause stands for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum PartKind {
     /// A query word in title, heading or text.
     Word(String),
@@ -152,6 +169,8 @@ pub enum PartKind {
     Synonyms {
         entry: String,
         synonyms: Vec<String>,
+        /// What each synonym weighs (see [`SYNONYM_BOOST`]).
+        weight: f32,
     },
     /// A character gram in the passage text.
     Gram(String),
@@ -296,11 +315,16 @@ pub fn build(
         } else {
             synonym_query(&segmenter, fields, entry)
         };
+        let typed_is_absent = own
+            .as_ref()
+            .and_then(|(_, w)| w.as_deref())
+            .is_some_and(|w| is_absent(w, fields, stats));
+        let synonym_weight = if typed_is_absent { 1.0 } else { SYNONYM_BOOST };
         let mut weighted: Vec<(Box<dyn Query>, Option<String>, f32)> = Vec::new();
         weighted.extend(own.map(|(q, w)| (q, w, 1.0)));
         for synonym in found {
             if let Some((query, word)) = synonym_query(&synonym_segmenter, fields, synonym) {
-                weighted.push((query, word, SYNONYM_BOOST));
+                weighted.push((query, word, synonym_weight));
             }
         }
         let group_docs: u64 = weighted
@@ -330,6 +354,7 @@ pub fn build(
         let kind = PartKind::Synonyms {
             entry: entry.clone(),
             synonyms: found.clone(),
+            weight: synonym_weight,
         };
         add(
             Occur::Should,
@@ -487,6 +512,21 @@ fn synonym_query(
             None,
         )),
     }
+}
+
+/// Whether no passage has `word`: not as a word of any field, and not in
+/// the text split differently by jieba (`讲解约流程` has no word `解约` but
+/// has its characters), which a character pair no passage has rules out.
+/// A lone character is never taken for absent: it may sit inside any word.
+fn is_absent(word: &str, fields: &Fields, stats: &TermStats) -> bool {
+    let chars: Vec<char> = word.chars().collect();
+    [fields.text, fields.heading, fields.title]
+        .into_iter()
+        .all(|field| (stats.doc_freq)(field, word) == 0)
+        && chars.len() >= 2
+        && chars
+            .windows(2)
+            .any(|pair| (stats.doc_freq)(fields.chars, &String::from_iter(pair)) == 0)
 }
 
 /// Document statistics, for weighting synonym groups and leaving out
