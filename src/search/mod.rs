@@ -2,6 +2,7 @@
 
 pub mod explain;
 pub mod feedback;
+mod kept;
 pub mod phrase;
 pub mod prefix;
 pub mod presence;

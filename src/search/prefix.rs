@@ -9,9 +9,8 @@
 //! them. Summing the terms' own BM25 scores instead would count a common
 //! character once per neighbour it has.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::index::{InvertedIndexReader, SegmentId};
@@ -22,6 +21,8 @@ use tantivy::postings::Postings;
 use tantivy::query::{Bm25Weight, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError};
+
+use super::kept::Kept;
 
 /// Passages whose `field` has a term starting with `prefix`, scored by BM25.
 #[derive(Clone)]
@@ -139,15 +140,16 @@ const PREFIX_CACHE_DOCS: usize = 4 << 20;
 /// [`PrefixQuery`]s and presence checks: a common character starts hundreds
 /// of terms, so finding its passages reads hundreds of posting lists, and a
 /// batch of questions asks for the same characters again and again.
-#[derive(Default)]
 pub struct PrefixCache {
-    entries: Mutex<PrefixEntries>,
+    kept: Kept<(SegmentId, Field, String), Arc<Matches>>,
 }
 
-#[derive(Default)]
-struct PrefixEntries {
-    by_key: HashMap<(SegmentId, Field, String), Arc<Matches>>,
-    docs: usize,
+impl Default for PrefixCache {
+    fn default() -> Self {
+        PrefixCache {
+            kept: Kept::new(PREFIX_CACHE_DOCS),
+        }
+    }
 }
 
 impl PrefixCache {
@@ -159,21 +161,11 @@ impl PrefixCache {
         prefix: &str,
     ) -> tantivy::Result<Arc<Matches>> {
         let key = (reader.segment_id(), field, prefix.to_string());
-        if let Some(found) = self.lock().by_key.get(&key) {
-            return Ok(Arc::clone(found));
-        }
-        let found = Arc::new(matches(reader, field, prefix)?);
-        let mut entries = self.lock();
-        if entries.docs + found.docs.len() <= PREFIX_CACHE_DOCS {
-            entries.docs += found.docs.len();
-            entries.by_key.insert(key, Arc::clone(&found));
-        }
-        Ok(found)
-    }
-
-    /// The entries, even after a panic elsewhere (they are never left half-written).
-    fn lock(&self) -> std::sync::MutexGuard<'_, PrefixEntries> {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+        self.kept.get_or_try_make(
+            &key,
+            |found| found.docs.len(),
+            || matches(reader, field, prefix).map(Arc::new),
+        )
     }
 }
 

@@ -6,12 +6,12 @@
 //! mode cannot upset it; overlapping matches are merged. Lengths are counted in
 //! characters, not bytes: 100 Chinese characters are 300 bytes.
 
-use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use tantivy::DocAddress;
 
+use super::kept::Kept;
 use crate::analysis::Normalized;
 
 /// Default snippet length, in characters.
@@ -61,35 +61,23 @@ const NORMALIZED_PASSAGES_BYTES: usize = 8 << 20;
 /// searcher never changes): normalizing is most of a snippet's work, and a
 /// batch of questions shows many passages again (on InsuranceQA-zh, 46%
 /// of the hits of 2,000 questions).
-#[derive(Default)]
 pub struct NormalizedPassages {
-    kept: Mutex<KeptPassages>,
+    kept: Kept<DocAddress, Arc<Normalized>>,
 }
 
-#[derive(Default)]
-struct KeptPassages {
-    by_address: HashMap<DocAddress, Arc<Normalized>>,
-    bytes: usize,
+impl Default for NormalizedPassages {
+    fn default() -> Self {
+        NormalizedPassages {
+            kept: Kept::new(NORMALIZED_PASSAGES_BYTES),
+        }
+    }
 }
 
 impl NormalizedPassages {
     /// The passage at `address`, whose text is `text`, normalized.
     pub fn get(&self, address: DocAddress, text: &str) -> Arc<Normalized> {
-        if let Some(found) = self.lock().by_address.get(&address) {
-            return Arc::clone(found);
-        }
-        let normalized = Arc::new(Normalized::new(text));
-        let mut kept = self.lock();
-        if kept.bytes + text.len() <= NORMALIZED_PASSAGES_BYTES {
-            kept.bytes += text.len();
-            kept.by_address.insert(address, Arc::clone(&normalized));
-        }
-        normalized
-    }
-
-    /// The passages, even after a panic elsewhere (they are never left half-written).
-    fn lock(&self) -> MutexGuard<'_, KeptPassages> {
-        self.kept.lock().unwrap_or_else(|e| e.into_inner())
+        self.kept
+            .get_or_make(&address, |_| text.len(), || Arc::new(Normalized::new(text)))
     }
 }
 

@@ -6,39 +6,33 @@
 //! changes, and a batch of questions asks about the same words again and
 //! again, so the answers are kept.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
-
 use tantivy::query::Bm25StatisticsProvider;
 use tantivy::schema::Field;
 use tantivy::{Searcher, Term};
+
+use super::kept::Kept;
 
 /// Most terms [`DocFreqs`] keeps.
 const MAX_TERMS: usize = 1 << 20;
 
 /// The number of passages with each term asked about so far.
-#[derive(Default)]
 pub struct DocFreqs {
-    known: Mutex<HashMap<Term, u64>>,
+    known: Kept<Term, u64>,
+}
+
+impl Default for DocFreqs {
+    fn default() -> Self {
+        DocFreqs {
+            known: Kept::new(MAX_TERMS),
+        }
+    }
 }
 
 impl DocFreqs {
     /// The number of passages of `searcher` (the engine's) that have `term`.
     pub fn get(&self, searcher: &Searcher, term: &Term) -> tantivy::Result<u64> {
-        if let Some(&docs) = self.lock().get(term) {
-            return Ok(docs);
-        }
-        let docs = searcher.doc_freq(term)?;
-        let mut known = self.lock();
-        if known.len() < MAX_TERMS {
-            known.insert(term.clone(), docs);
-        }
-        Ok(docs)
-    }
-
-    /// The terms, even after a panic elsewhere (they are never left half-written).
-    fn lock(&self) -> MutexGuard<'_, HashMap<Term, u64>> {
-        self.known.lock().unwrap_or_else(|e| e.into_inner())
+        self.known
+            .get_or_try_make(term, |_| 1, || searcher.doc_freq(term))
     }
 }
 
