@@ -215,15 +215,20 @@ fn explain_shows_understanding_and_score_parts() {
     assert!(stdout.contains("word esim"), "{stdout}");
 }
 
-#[test]
-fn json_explain_carries_the_same_as_data() {
+/// `search --json --explain -n LIMIT QUERY` on the seed corpus, parsed.
+fn explained_on_seed_corpus(limit: &str, query: &str) -> serde_json::Value {
     let dir = TestDir::with_seed_corpus();
     let out = dir
         .zhsearch()
-        .args(["search", "--json", "--explain", "-n", "2", "网上销户"])
+        .args(["search", "--json", "--explain", "-n", limit, query])
         .assert()
         .success();
-    let value: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    serde_json::from_slice(&out.get_output().stdout).unwrap()
+}
+
+#[test]
+fn json_explain_carries_the_same_as_data() {
+    let value = explained_on_seed_corpus("2", "网上销户");
     let explain = &value["explain"];
     assert_eq!(explain["normalized"], "网上销户");
     assert!(
@@ -259,13 +264,7 @@ fn json_explain_carries_the_same_as_data() {
 #[test]
 fn synonyms_of_a_word_no_passage_has_count_in_full() {
     // The seed articles never say 网上 (they say 在线), but do say 注销.
-    let dir = TestDir::with_seed_corpus();
-    let out = dir
-        .zhsearch()
-        .args(["search", "--json", "--explain", "-n", "1", "网上注销"])
-        .assert()
-        .success();
-    let value: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let value = explained_on_seed_corpus("1", "网上注销");
     let weight_of = |word: &str| {
         value["explain"]["expansions"]
             .as_array()
