@@ -19,6 +19,7 @@
 //! dictionary is loaded, since the corpus folder it names may hold a user
 //! dictionary) and leaves the list of files packed unless the corpus changed.
 
+pub mod files;
 pub mod lock;
 pub mod manifest;
 pub mod schema;
@@ -217,7 +218,7 @@ fn has_index_files(dir: &Path) -> bool {
     };
     entries.flatten().any(|e| {
         let name = e.file_name().to_string_lossy().into_owned();
-        name == ".managed.json" || writer::is_segment_file(&name)
+        name == files::MANAGED_LIST || files::is_segment_file(&name)
     })
 }
 

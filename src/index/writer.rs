@@ -28,6 +28,7 @@ use tantivy::directory::{Directory, META_LOCK, MmapDirectory};
 use tantivy::schema::Term;
 use tantivy::{Index, IndexWriter, TantivyDocument, doc};
 
+use super::files::{self, is_segment_file, managed_files, sync_dir, write_managed};
 use super::lock::{UpdateLock, Wait};
 use super::manifest::{FileEntry, Manifest, UnpackError, hash_bytes};
 use super::{Fields, IndexInfo, OpenError, Payload};
@@ -105,6 +106,37 @@ pub fn update(
     options: UpdateOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<UpdateReport> {
+    update_unlabelled(corpus_dir, index_dir, lexicon, options, progress).map_err(|err| {
+        if is_disk_full(&err) {
+            err.context(format!(
+                "the disk holding '{}' is full: free some space, then run `zhsearch index` again \
+                 (the previous index is unchanged)",
+                index_dir.display()
+            ))
+        } else {
+            err
+        }
+    })
+}
+
+/// Whether `err` comes from a full disk (or quota), however deep tantivy
+/// wrapped it: its I/O errors reach us as text inside `TantivyError`.
+fn is_disk_full(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(|io| {
+            io.kind() == std::io::ErrorKind::StorageFull
+                || io.kind() == std::io::ErrorKind::QuotaExceeded
+        }) || cause.to_string().contains("No space left on device")
+    })
+}
+
+fn update_unlabelled(
+    corpus_dir: &Path,
+    index_dir: &Path,
+    lexicon: &Arc<Lexicon>,
+    options: UpdateOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<UpdateReport> {
     let started = Instant::now();
     // List the corpus before creating anything: a missing or empty corpus
     // leaves no index folder behind.
@@ -127,7 +159,7 @@ pub fn update(
         (files, walk_skipped) = corpus::walk(corpus_dir, Some(index_dir))?;
     }
     progress(Progress::Scanned { files: files.len() });
-    remove_temp_files(index_dir);
+    files::remove_temp_files(index_dir);
     let staging = index_dir.join(STAGING_DIR);
     if staging.exists() {
         // Left by a run that was killed: its work is lost, the index is not.
@@ -147,12 +179,28 @@ pub fn update(
     };
     let mut report = match previous {
         Ok(previous) => {
-            let mut run = Run::new(previous.index, Some(previous.manifest), manifest, lexicon);
+            // Before the writer starts: a killed run's files would collide
+            // with the ones this run writes (see `files`).
+            files::sweep(index_dir, &previous.index)?;
+            let mut run = Run::new(
+                previous.index.clone(),
+                Some(previous.manifest),
+                manifest,
+                lexicon,
+            );
             run.manifest_dirty |= previous.repack;
-            run.index_files(&files, progress)?;
-            if run.changed() {
-                progress(Progress::Committing);
-                run.commit()?;
+            let outcome = run.index_files(&files, progress).and_then(|()| {
+                if run.changed() {
+                    progress(Progress::Committing);
+                    run.commit()?;
+                }
+                Ok(())
+            });
+            if let Err(err) = outcome {
+                // The commit did not happen: leave no files of it behind.
+                drop(run);
+                let _ = files::sweep(index_dir, &previous.index);
+                return Err(err);
             }
             run.report.articles = run.new.articles();
             run.report.passages = run.new.passages();
@@ -168,12 +216,19 @@ pub fn update(
                 .create_in_dir(&staging)
                 .with_context(|| format!("cannot create an index in '{}'", staging.display()))?;
             let mut run = Run::new(index, None, manifest, lexicon);
-            run.index_files(&files, progress)?;
-            progress(Progress::Committing);
-            run.commit()?;
+            let outcome = run.index_files(&files, progress).and_then(|()| {
+                progress(Progress::Committing);
+                run.commit()
+            });
             let mut report = run.report;
+            let installed = outcome.and_then(|()| install(&staging, index_dir));
+            if let Err(err) = installed {
+                // A build that failed (a full disk, say) must not keep
+                // holding the space it took.
+                let _ = fs::remove_dir_all(&staging);
+                return Err(err);
+            }
             report.rebuilt = Some(why);
-            install(&staging, index_dir)?;
             report
         }
     };
@@ -503,75 +558,7 @@ fn install(staging: &Path, index_dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The files tantivy lists as its own in `dir` (`.managed.json`).
-fn managed_files(dir: &Path) -> Result<Vec<String>> {
-    let path = dir.join(".managed.json");
-    let bytes = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    serde_json::from_slice(&bytes).with_context(|| format!("cannot parse {}", path.display()))
-}
-
-/// Replaces `.managed.json` atomically.
-fn write_managed<'s>(dir: &Path, files: impl IntoIterator<Item = &'s String>) -> Result<()> {
-    let mut files: Vec<&String> = files.into_iter().collect();
-    files.sort();
-    let temp = dir.join(".managed.json.zhsearch-new");
-    let file = fs::File::create(&temp)?;
-    serde_json::to_writer(&file, &files)?;
-    file.sync_all()?;
-    fs::rename(&temp, dir.join(".managed.json"))?;
-    Ok(())
-}
-
-/// Removes the temporary files of atomic writes that a killed run left behind
-/// (tantivy writes `meta.json` through `.tmpXXXXXX`). Only called under the
-/// update lock, when no other writer can be mid-write.
-fn remove_temp_files(index_dir: &Path) {
-    let Ok(entries) = fs::read_dir(index_dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let temp = name.len() == ".tmp".len() + 6 && name.starts_with(".tmp")
-            || name == ".managed.json.zhsearch-new";
-        if temp && entry.file_type().is_ok_and(|t| t.is_file()) {
-            let _ = fs::remove_file(entry.path());
-        }
-    }
-}
-
-/// Whether `name` is a tantivy segment file: 32 hex digits, a dot, an extension.
-pub(crate) fn is_segment_file(name: &str) -> bool {
-    let Some((id, ext)) = name.split_at_checked(32) else {
-        return false;
-    };
-    id.bytes().all(|b| b.is_ascii_hexdigit()) && ext.starts_with('.') && ext.len() > 1
-}
-
-/// Makes renames in `dir` durable.
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    fs::File::open(dir)?.sync_all()?;
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
-}
-
 /// The staging folder of `index_dir` (for tests and cleanup).
 pub fn staging_dir(index_dir: &Path) -> PathBuf {
     index_dir.join(STAGING_DIR)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn segment_file_names() {
-        assert!(is_segment_file("0123456789abcdef0123456789abcdef.idx"));
-        assert!(is_segment_file("0123456789abcdef0123456789abcdef.12.del"));
-        assert!(!is_segment_file("meta.json"));
-        assert!(!is_segment_file("0123456789abcdef0123456789abcdef"));
-        assert!(!is_segment_file("000_faa1a318271c8744.txt"));
-        assert!(!is_segment_file("注销指南注销指南注销指南注销指南.md"));
-    }
 }
