@@ -4,7 +4,7 @@
 use std::fs::{self, File};
 use std::path::Path;
 use std::process::{Command as StdCommand, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use predicates::prelude::*;
 
@@ -582,103 +582,5 @@ fn copy_dir(from: &Path, to: &Path) {
         if entry.file_type().unwrap().is_file() {
             fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
         }
-    }
-}
-
-/// Writes `n` one-passage articles `prefix-i.md` all containing 测试文章.
-fn write_articles(dir: &TestDir, prefix: &str, n: usize) {
-    for i in 0..n {
-        dir.create(
-            &format!("corpus/{prefix}/{i:05}.md"),
-            article(
-                &format!("第{i}篇"),
-                &format!(
-                    "这是第{i}篇测试文章，批次{prefix}，内容关于营业厅办理销户和在线注销的区别。"
-                ),
-            ),
-        );
-    }
-}
-
-/// How many articles a search for 测试文章 finds (one passage each).
-fn searchable_articles(dir: &TestDir) -> usize {
-    dir.search_json(&["-n", "1", "\"测试文章\""]).total
-}
-
-/// Runs `zhsearch ARGS` and SIGKILLs it after `after`; true if it was still running.
-fn run_and_kill(dir: &TestDir, args: &[&str], after: Duration) -> bool {
-    let mut child = StdCommand::new(env!("CARGO_BIN_EXE_zhsearch"))
-        .current_dir(dir.path())
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(after);
-    let running = child.try_wait().unwrap().is_none();
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
-    running
-}
-
-#[test]
-fn killing_an_index_run_at_any_point_keeps_the_previous_index() {
-    let dir = TestDir::new();
-    write_articles(&dir, "old", 1500);
-    dir.index();
-    assert_eq!(searchable_articles(&dir), 1500);
-    write_articles(&dir, "new", 1500);
-
-    // How long a full update takes here, to spread the kills over it.
-    let probe = TestDir::new();
-    write_articles(&probe, "old", 1500);
-    write_articles(&probe, "new", 1500);
-    let started = Instant::now();
-    probe.index();
-    let full = started.elapsed();
-
-    let mut killed = 0;
-    for (args, fractions) in [
-        (&["index"][..], [0.05, 0.3, 0.6, 0.9, 1.0]),
-        (&["index", "--rebuild"][..], [0.1, 0.4, 0.7, 0.95, 1.05]),
-    ] {
-        for fraction in fractions {
-            let was_running = run_and_kill(&dir, args, full.mul_f64(fraction));
-            killed += usize::from(was_running);
-            // Whatever the moment, searches see a whole index: the old one or the new one.
-            let n = searchable_articles(&dir);
-            assert!(
-                n == 1500 || n == 3000,
-                "{args:?} killed at {fraction}: {n} articles searchable"
-            );
-        }
-        // The next run completes normally.
-        let out = dir.zhsearch().args(args).assert().success();
-        assert!(stdout_of(&out).contains("0 skipped"), "{}", stdout_of(&out));
-        assert_eq!(searchable_articles(&dir), 3000);
-        assert!(!dir.path().join("index/.zhsearch-build").exists());
-        if args == ["index"] {
-            // Put the old state back for the --rebuild round.
-            fs::remove_dir_all(dir.path().join("corpus/new")).unwrap();
-            dir.index();
-            assert_eq!(searchable_articles(&dir), 1500);
-            write_articles(&dir, "new", 1500);
-        }
-    }
-    assert!(
-        killed >= 4,
-        "only {killed} runs were still running when killed"
-    );
-    // No files of killed runs are left behind once a run completes.
-    let final_run = dir.index();
-    assert!(final_run.contains("3000 unchanged"), "{final_run}");
-    let managed: Vec<String> =
-        serde_json::from_slice(&fs::read(dir.path().join("index/.managed.json")).unwrap()).unwrap();
-    for entry in fs::read_dir(dir.path().join("index")).unwrap().flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        assert!(
-            name.starts_with('.') || managed.contains(&name),
-            "stray file {name}"
-        );
     }
 }

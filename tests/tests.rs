@@ -22,3 +22,5 @@ mod encoding;
 mod lifecycle;
 // Property tests of the Markdown reader and the analyzers.
 mod properties;
+// Deterministic faults: runs killed at every step, a full disk.
+mod faults;
