@@ -458,20 +458,29 @@ fn a_second_index_run_fails_at_once_or_waits_and_searches_go_on() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("5 unchanged"));
 }
 
-/// Asserts `zhsearch search` fails with a one-line rebuild hint (never a panic).
+/// Asserts every entry point of the engine (search, batch, eval) fails with
+/// a one-line rebuild hint (never a panic).
 fn assert_rebuild_hint(dir: &TestDir, what: &str) {
-    let out = dir
-        .zhsearch()
-        .args(["search", "注销 eSIM 营业厅 卡"])
-        .assert()
-        .code(1);
-    let stderr = stderr_of(&out);
-    assert!(
-        stderr.contains("zhsearch index --rebuild"),
-        "{what}: {stderr}"
+    dir.create(
+        "questions.jsonl",
+        "{\"query\": \"注销 eSIM 营业厅 卡\", \"relevant\": [\"x\"]}\n",
     );
-    assert!(!stderr.contains("panicked"), "{what}: {stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{what}: {stderr}");
+    dir.create("queries.txt", "注销 eSIM 营业厅 卡\n");
+    let runs: [&[&str]; 3] = [
+        &["search", "注销 eSIM 营业厅 卡"],
+        &["search", "--batch", "queries.txt"],
+        &["eval", "--queries", "questions.jsonl"],
+    ];
+    for args in runs {
+        let out = dir.zhsearch().args(args).assert().code(1);
+        let stderr = stderr_of(&out);
+        assert!(
+            stderr.contains("zhsearch index --rebuild"),
+            "{what}, {args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{what}, {args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{what}, {args:?}: {stderr}");
+    }
 }
 
 fn segment_files(index: &Path, ext: &str) -> Vec<std::path::PathBuf> {
@@ -504,6 +513,19 @@ fn damaged_indexes_give_a_rebuild_hint_and_index_repairs_them() {
                 .unwrap();
         }
         assert_rebuild_hint(&dir, &format!("truncated .{ext}"));
+        // Cut to a few bytes, shorter than any footer: tantivy panicked.
+        let dir = fresh();
+        for file in segment_files(&dir.path().join("index"), ext) {
+            File::options()
+                .write(true)
+                .open(&file)
+                .unwrap()
+                .set_len(5)
+                .unwrap();
+        }
+        assert_rebuild_hint(&dir, &format!(".{ext} cut to 5 bytes"));
+        let out = dir.zhsearch().arg("index").assert().success();
+        assert!(stderr_of(&out).contains("rebuilt the index"), "{ext}");
     }
     // Garbage in the middle, footers intact: tantivy only notices (or panics)
     // while searching.

@@ -287,7 +287,8 @@ pub fn open_with(
     // Tantivy reads meta.json again: an update committed in between makes
     // the index newer than `payload`, which only decides the checks above
     // (an update keeps the dictionary) and the stale-index warning.
-    let index = Index::open_in_dir(dir).map_err(|e| damaged(e.to_string()))?;
+    let opened = crate::panic_guard::catch(|| Index::open_in_dir(dir)).map_err(&damaged)?;
+    let index = opened.map_err(|e| damaged(e.to_string()))?;
     let fields = Fields::from_schema(&index.schema()).map_err(|e| damaged(e.to_string()))?;
     analysis::register_tokenizers(&index, lexicon);
     Ok(SearchIndex {
@@ -305,6 +306,12 @@ pub fn open_with(
 /// only trip over, or not notice, while searching). Reads the whole index
 /// once, which an update can afford and a search could not.
 pub fn check_segments(index: &Index) -> Result<(), String> {
+    // Damaged data can make tantivy panic rather than fail.
+    let check = std::panic::AssertUnwindSafe(|| check_segments_unguarded(index));
+    crate::panic_guard::catch(check).and_then(|checked| checked)
+}
+
+fn check_segments_unguarded(index: &Index) -> Result<(), String> {
     let reader = index.reader().map_err(|e| one_line(&e.to_string()))?;
     let searcher = reader.searcher();
     for segment in searcher.segment_readers() {

@@ -125,6 +125,18 @@ impl Engine {
         synonyms: Synonyms,
         many_queries: bool,
     ) -> Result<Engine> {
+        let dir = index.dir.clone();
+        guarded(&dir, || {
+            Self::new_unguarded(index, lexicon, synonyms, many_queries)
+        })
+    }
+
+    fn new_unguarded(
+        index: SearchIndex,
+        lexicon: Arc<Lexicon>,
+        synonyms: Synonyms,
+        many_queries: bool,
+    ) -> Result<Engine> {
         let cache_blocks = if many_queries {
             MANY_QUERIES_STORE_CACHE_BYTES / index.index.settings().docstore_blocksize.max(1)
         } else {
@@ -153,11 +165,7 @@ impl Engine {
     /// a failure to read the index (a damaged file, even one that makes tantivy
     /// panic) with [`OpenError::Damaged`].
     pub fn search(&self, raw: &str, options: SearchOptions) -> Result<SearchResults> {
-        let run = std::panic::AssertUnwindSafe(|| self.search_unguarded(raw, options));
-        match crate::panic_guard::catch(run) {
-            Ok(result) => result,
-            Err(message) => Err(OpenError::damaged(&self.index.dir, message).into()),
-        }
+        guarded(&self.index.dir, || self.search_unguarded(raw, options))
     }
 
     fn search_unguarded(&self, raw: &str, options: SearchOptions) -> Result<SearchResults> {
@@ -232,6 +240,12 @@ impl Engine {
     /// an article ranks where its best passage ranks. A query with nothing
     /// searchable fails with [`QueryError`].
     pub fn search_articles(&self, raw: &str, limit: usize) -> Result<Vec<ArticleHit>> {
+        guarded(&self.index.dir, || {
+            self.search_articles_unguarded(raw, limit)
+        })
+    }
+
+    fn search_articles_unguarded(&self, raw: &str, limit: usize) -> Result<Vec<ArticleHit>> {
         let parsed = ParsedQuery::parse(raw);
         let built = self.build(&parsed)?;
         let limit = limit.max(1);
@@ -266,6 +280,10 @@ impl Engine {
 
     /// The paths of every indexed article, sorted.
     pub fn article_paths(&self) -> Result<Vec<String>> {
+        guarded(&self.index.dir, || self.article_paths_unguarded())
+    }
+
+    fn article_paths_unguarded(&self) -> Result<Vec<String>> {
         let searcher = self.reader.searcher();
         let mut paths = BTreeSet::new();
         for segment in searcher.segment_readers() {
@@ -516,6 +534,16 @@ impl Engine {
             table.paths.push(paths);
         }
         Ok(table)
+    }
+}
+
+/// Runs `f`, one of the engine's entry points, turning a panic inside
+/// tantivy (damaged segment data it trusted) into the one-line "damaged:
+/// rebuild" error. Every public method of [`Engine`] goes through here.
+fn guarded<T>(dir: &std::path::Path, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    match crate::panic_guard::catch(std::panic::AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(message) => Err(OpenError::damaged(dir, message).into()),
     }
 }
 
