@@ -35,7 +35,7 @@ pub enum Command {
 }
 
 /// Where the articles and the index live.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct Locations {
     /// Folder of articles (.md, .markdown, .txt), walked recursively [default: the folder the
     /// index was built from, else `corpus`].

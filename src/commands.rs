@@ -14,7 +14,8 @@ use crate::cli::{Cli, ColorWhen, Command, EvalArgs, IndexArgs, Locations, Search
 use crate::config::Settings;
 use crate::eval;
 use crate::index::{
-    self, OpenError, Progress, Rebuilt, SearchIndex, UnpackError, UpdateOptions, UpdateReport, Wait,
+    self, OpenError, Progress, Rebuilt, SearchIndex, StoredManifest, UnpackError, UpdateOptions,
+    UpdateReport, UserFiles, Wait,
 };
 use crate::output::{self, json::JsonResults, terminal};
 use crate::search::{Engine, QueryError, SearchOptions};
@@ -58,15 +59,42 @@ fn run_index(args: &IndexArgs) -> Result<Exit> {
     let index_dir = &args.locations.index;
     let payload = index::read_payload(index_dir).ok();
     let stored = payload.as_ref().and_then(|p| p.manifest.as_ref());
-    let corpus = resolve_corpus(&args.locations, stored.and_then(|m| m.corpus.as_deref()));
-    let settings = Settings::load(&corpus, &args.locations)?;
+    let locations = remembered(&args.locations, stored);
+    let corpus = resolve_corpus(&locations, stored.and_then(|m| m.corpus.as_deref()));
+    let settings = Settings::load(&corpus, &locations)?;
     let options = UpdateOptions {
         rebuild: args.rebuild,
         wait: if args.wait { Wait::Yes } else { Wait::No },
+        user_files: user_files(&locations),
     };
     let report = update_with_progress(&corpus, index_dir, &settings.lexicon, options)?;
     print_report(&report, &corpus, index_dir, &mut io::stdout().lock())?;
     Ok(Exit::Success)
+}
+
+/// `locations` with the user dictionary and synonyms the index was built
+/// with (`stored`) where no flag names them: a flag replaces what the index
+/// remembers, and no flag keeps it, so `zhsearch index --dict FILE` once is
+/// enough.
+fn remembered(locations: &Locations, stored: Option<&StoredManifest>) -> Locations {
+    let remembered = stored.map(|m| m.user_files.clone()).unwrap_or_default();
+    Locations {
+        dict: locations.dict.clone().or(remembered.dict),
+        synonyms: locations.synonyms.clone().or(remembered.synonyms),
+        ..locations.clone()
+    }
+}
+
+/// The user files named by `locations`, absolute, to be remembered by the index.
+fn user_files(locations: &Locations) -> UserFiles {
+    let absolute = |path: &Option<PathBuf>| {
+        path.as_ref()
+            .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))
+    };
+    UserFiles {
+        dict: absolute(&locations.dict),
+        synonyms: absolute(&locations.synonyms),
+    }
 }
 
 /// The corpus folder: `--corpus`, else the folder the index was built from
@@ -209,10 +237,11 @@ fn shell_quote(path: &Path) -> String {
 /// changed since it was built. `many_queries` loads the whole dictionary once
 /// instead of a small one per query.
 fn open_engine(locations: &Locations, refresh: bool, many_queries: bool) -> Result<Engine> {
-    // The payload is read once: it names the corpus folder, whose user
-    // dictionary the index is then checked against.
+    // The payload is read once: it names the corpus folder and the user
+    // files, whose dictionary the index is then checked against.
     let payload = index::read_payload(&locations.index);
     let stored = payload.as_ref().ok().and_then(|p| p.manifest.as_ref());
+    let locations = &remembered(locations, stored);
     let corpus = resolve_corpus(locations, stored.and_then(|m| m.corpus.as_deref()));
     let settings = Settings::load(&corpus, locations)?;
     let lexicon = &settings.lexicon;
@@ -223,9 +252,10 @@ fn open_engine(locations: &Locations, refresh: bool, many_queries: bool) -> Resu
     let update = UpdateOptions {
         rebuild: false,
         wait: Wait::Yes,
+        user_files: user_files(locations),
     };
     let opened = if refresh {
-        let report = update_with_progress(&corpus, &locations.index, lexicon, update)?;
+        let report = update_with_progress(&corpus, &locations.index, lexicon, update.clone())?;
         print_report(&report, &corpus, &locations.index, &mut io::stderr().lock())?;
         index::open(&locations.index, lexicon)
     } else {
@@ -238,7 +268,7 @@ fn open_engine(locations: &Locations, refresh: bool, many_queries: bool) -> Resu
                 locations.index.display(),
                 corpus.display()
             );
-            let report = update_with_progress(&corpus, &locations.index, lexicon, update)?;
+            let report = update_with_progress(&corpus, &locations.index, lexicon, update.clone())?;
             print_report(&report, &corpus, &locations.index, &mut io::stderr().lock())?;
             index::open(&locations.index, lexicon)?
         }

@@ -148,6 +148,52 @@ fn user_dictionary_teaches_words_and_a_change_makes_the_index_stale() {
 }
 
 #[test]
+fn the_index_remembers_its_user_dictionary_and_synonyms() {
+    let dir = TestDir::with_seed_corpus();
+    dir.create(
+        "corpus/sakura.md",
+        "# 樱花卡\n\n我想买一张樱花卡，听说它在便利店就能买到。\n",
+    );
+    dir.create("words/dict.txt", "樱花卡 50 n\n");
+    dir.create("words/synonyms.txt", "樱花卡 桜卡\n");
+    let built = dir
+        .zhsearch()
+        .args([
+            "index",
+            "--dict",
+            "words/dict.txt",
+            "--synonyms",
+            "words/synonyms.txt",
+        ])
+        .assert()
+        .success();
+    assert!(String::from_utf8_lossy(&built.get_output().stdout).contains("Built"));
+    // No flags: the index is not stale, and the synonyms still apply.
+    let out = dir
+        .zhsearch()
+        .args(["search", "--json", "桜卡"])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.is_empty(), "{stderr}");
+    let results: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(results["hits"][0]["path"], "sakura.md");
+    // A plain `zhsearch index` keeps the dictionary instead of rebuilding without it.
+    let again = dir.index();
+    assert!(again.starts_with("Checked"), "{again}");
+    // A flag given later replaces what was remembered.
+    dir.create("words/other.txt", "便利店 50 n\n");
+    let out = dir
+        .zhsearch()
+        .args(["index", "--dict", "words/other.txt"])
+        .assert()
+        .success();
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).starts_with("Rebuilt"));
+    let again = dir.index();
+    assert!(again.starts_with("Checked"), "{again}");
+}
+
+#[test]
 fn bad_user_dictionary_line_is_a_clear_error() {
     let dir = TestDir::with_seed_corpus();
     dir.create("dict.txt", "好词 12\n坏词 abc\n");

@@ -73,6 +73,9 @@ impl FileEntry {
 pub struct Manifest {
     /// The corpus folder, absolute, so `search` can check it without `--corpus`.
     pub corpus: Option<PathBuf>,
+    /// The user dictionary and synonyms files the index was built with,
+    /// so later commands need not name them again.
+    pub user_files: UserFiles,
     /// When the corpus was scanned, in nanoseconds since 1970.
     pub scanned_at: u64,
     /// Every article file seen, by relative path. A hash map because checks
@@ -237,6 +240,8 @@ pub fn hash_file(path: &Path) -> io::Result<u64> {
 pub struct StoredManifest {
     #[serde(default)]
     pub corpus: Option<PathBuf>,
+    #[serde(default, flatten)]
+    pub user_files: UserFiles,
     #[serde(default)]
     pub scanned_at: u64,
     /// The [`StatDigest`] of the files (absent in older indexes).
@@ -249,6 +254,16 @@ pub struct StoredManifest {
     /// still read, never written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     files: Option<Vec<Row>>,
+}
+
+/// The files named by `--dict` and `--synonyms` when the index was built
+/// (absolute); the corpus's own `.zhsearch/` files are found anew each time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserFiles {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dict: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synonyms: Option<PathBuf>,
 }
 
 /// `[path, size, mtime, hash, passages, skipped reason or null]`.
@@ -282,6 +297,7 @@ impl StoredManifest {
     pub fn new(manifest: &Manifest) -> Self {
         StoredManifest {
             corpus: manifest.corpus.clone(),
+            user_files: manifest.user_files.clone(),
             scanned_at: manifest.scanned_at,
             stat_digest: Some(manifest.stat_digest()),
             packed: Some(pack(&manifest.files)),
@@ -354,6 +370,7 @@ impl StoredManifest {
         };
         Ok(Manifest {
             corpus: self.corpus.clone(),
+            user_files: self.user_files.clone(),
             scanned_at: self.scanned_at,
             files,
         })
@@ -590,6 +607,7 @@ mod tests {
     fn sample() -> Manifest {
         let mut manifest = Manifest {
             corpus: Some(PathBuf::from("/data/corpus")),
+            user_files: UserFiles::default(),
             scanned_at: 42,
             files: HashMap::new(),
         };
@@ -747,6 +765,7 @@ mod tests {
             .collect();
         Manifest {
             corpus: None,
+            user_files: UserFiles::default(),
             scanned_at,
             files,
         }

@@ -34,7 +34,7 @@ use tantivy::Index;
 
 use crate::analysis::{self, Lexicon};
 pub use lock::{LockBusy, Wait};
-pub use manifest::{Changes, Manifest, StoredManifest, UnpackError};
+pub use manifest::{Changes, Manifest, StoredManifest, UnpackError, UserFiles};
 pub use schema::{Fields, PATH_COLUMN, SCHEMA_VERSION};
 pub use writer::{Progress, Rebuilt, UpdateOptions, UpdateReport, update};
 

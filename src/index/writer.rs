@@ -30,7 +30,7 @@ use tantivy::{Index, IndexWriter, TantivyDocument, doc};
 
 use super::files::{self, is_segment_file, managed_files, sync_dir, write_managed};
 use super::lock::{UpdateLock, Wait};
-use super::manifest::{FileEntry, Manifest, UnpackError, hash_bytes};
+use super::manifest::{FileEntry, Manifest, UnpackError, UserFiles, hash_bytes};
 use super::{Fields, IndexInfo, OpenError, Payload};
 use crate::analysis::{self, Lexicon};
 use crate::corpus::{self, Article, Skipped, SourceFile};
@@ -42,12 +42,14 @@ pub const WRITER_BUDGET: usize = 96 * 1024 * 1024;
 pub const STAGING_DIR: &str = ".zhsearch-build";
 
 /// How to update.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct UpdateOptions {
     /// Build from scratch even when the index could be updated.
     pub rebuild: bool,
     /// Wait for another update of the same index instead of failing.
     pub wait: Wait,
+    /// The user files this update analyzes with, recorded in the index.
+    pub user_files: UserFiles,
 }
 
 /// Why the whole index was built anew.
@@ -169,6 +171,7 @@ fn update_unlabelled(
     }
     let manifest = Manifest {
         corpus: fs::canonicalize(corpus_dir).ok(),
+        user_files: options.user_files.clone(),
         scanned_at,
         files: Default::default(),
     };
