@@ -81,3 +81,16 @@ fn bad_files_are_skipped_with_a_reason_and_the_rest_indexed() {
     assert!(stdout.contains("1 added"), "{stdout}");
     assert!(stdout.contains("2 skipped"), "{stdout}");
 }
+
+#[test]
+fn an_index_folder_that_is_the_corpus_folder_is_named_as_the_problem() {
+    let dir = TestDir::with_seed_corpus();
+    let out = dir
+        .zhsearch()
+        .args(["index", "--corpus", "corpus", "--index", "corpus"])
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("is the corpus folder itself"), "{stderr}");
+    assert!(!dir.path().join("corpus/meta.json").exists());
+}

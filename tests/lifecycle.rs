@@ -402,14 +402,15 @@ fn a_damaged_list_of_files_is_reported_and_the_index_rebuilt() {
     );
     assert!(stdout_of(&out).contains("6 added"));
 
-    // A list of files in a format from a newer zhsearch: rebuilt too, and said so.
+    // A damaged format byte: the same index version packs one way, so this
+    // is damage (not "a newer zhsearch"), rebuilt and said so.
     let mut newer = payload(&dir);
     newer["manifest"]["packed"] = serde_json::json!("AigAAAA=");
     set_payload(&dir, &newer);
     let out = dir.zhsearch().arg("index").assert().success();
     let stderr = stderr_of(&out);
     assert!(
-        stderr.contains("in format 2, from a newer zhsearch"),
+        stderr.contains("it is damaged (its list of files names packing format 2"),
         "{stderr}"
     );
 }

@@ -272,7 +272,10 @@ type Row = (String, u64, u64, u64, u32, Option<String>);
 /// Why a stored manifest cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UnpackError {
-    /// Packed by a newer zhsearch, in a format this one does not know.
+    /// Names a packing format this zhsearch does not know. A zhsearch that
+    /// packs another way also writes another `SCHEMA_VERSION`, which is
+    /// checked first; so in an index of this version it is damage (a byte
+    /// changed), not a newer zhsearch.
     UnknownFormat(u8),
     /// Not what any zhsearch writes: damaged.
     Corrupt(String),
@@ -283,7 +286,8 @@ impl fmt::Display for UnpackError {
         match self {
             UnpackError::UnknownFormat(format) => write!(
                 f,
-                "its list of files is in format {format}, from a newer zhsearch"
+                "its list of files names packing format {format}, which no zhsearch \
+                 of this index version writes"
             ),
             UnpackError::Corrupt(cause) => f.write_str(cause),
         }

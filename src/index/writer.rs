@@ -30,7 +30,7 @@ use tantivy::{Index, IndexWriter, TantivyDocument, doc};
 
 use super::files::{self, is_segment_file, managed_files, sync_dir, write_managed};
 use super::lock::{UpdateLock, Wait};
-use super::manifest::{FileEntry, Manifest, UnpackError, UserFiles, hash_bytes};
+use super::manifest::{FileEntry, Manifest, UserFiles, hash_bytes};
 use super::{Fields, IndexInfo, OpenError, Payload};
 use crate::analysis::{self, Lexicon};
 use crate::corpus::{self, Article, Skipped, SourceFile};
@@ -140,6 +140,15 @@ fn update_unlabelled(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<UpdateReport> {
     let started = Instant::now();
+    if let (Ok(corpus), Ok(index)) = (fs::canonicalize(corpus_dir), fs::canonicalize(index_dir))
+        && corpus == index
+    {
+        bail!(
+            "the index folder '{}' is the corpus folder itself: pass an --index folder of its \
+             own (the default is 'index')",
+            index_dir.display()
+        );
+    }
     // List the corpus before creating anything: a missing or empty corpus
     // leaves no index folder behind.
     let mut scanned_at = corpus::nanos_since_epoch(SystemTime::now());
@@ -255,7 +264,6 @@ fn open_previous(index_dir: &Path, lexicon: &Arc<Lexicon>) -> Result<Previous, R
     };
     let manifest = match stored.unpack() {
         Ok(manifest) => manifest,
-        Err(err @ UnpackError::UnknownFormat(_)) => return Err(Rebuilt::Replaced(err.to_string())),
         Err(err) => return Err(Rebuilt::Replaced(format!("it is damaged ({err})"))),
     };
     // Deleting by path reads every segment: make sure they are sound.
