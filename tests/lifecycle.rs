@@ -553,6 +553,19 @@ fn damaged_indexes_give_a_rebuild_hint_and_index_repairs_them() {
         assert!(stderr.contains("checksum"), "{ext}: {stderr}");
         assert!(dir.search_json(&["注销 eSIM 营业厅 卡"]).total > 0);
     }
+    // A passage count in meta.json that its segment does not hold.
+    for delta in [-1i64, 1] {
+        let dir = fresh();
+        let path = dir.path().join("index/meta.json");
+        let mut meta: serde_json::Value =
+            serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+        let max_doc = &mut meta["segments"][0]["max_doc"];
+        *max_doc = serde_json::json!(max_doc.as_i64().unwrap() + delta);
+        fs::write(&path, serde_json::to_vec(&meta).unwrap()).unwrap();
+        assert_rebuild_hint(&dir, &format!("max_doc off by {delta}"));
+        let out = dir.zhsearch().arg("index").assert().success();
+        assert!(stderr_of(&out).contains("rebuilt the index"), "{delta}");
+    }
     let dir = fresh();
     fs::remove_file(dir.path().join("index/meta.json")).unwrap();
     assert_rebuild_hint(&dir, "missing meta.json");

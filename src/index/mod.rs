@@ -311,9 +311,32 @@ pub fn check_segments(index: &Index) -> Result<(), String> {
     crate::panic_guard::catch(check).and_then(|checked| checked)
 }
 
+/// Checks that each segment holds as many passages as `meta.json` says
+/// (`max_doc`): a count edited or damaged there would make tantivy read
+/// past, or short of, its real documents and answer silently wrong. Cheap:
+/// the text field's norms are one byte per passage, so their length is
+/// the segment's true count.
+pub fn check_doc_counts(searcher: &tantivy::Searcher, fields: &Fields) -> Result<(), String> {
+    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+        let norms = segment
+            .get_fieldnorms_reader(fields.text)
+            .map_err(|e| one_line(&e.to_string()))?;
+        if norms.num_docs() != segment.max_doc() {
+            return Err(format!(
+                "meta.json gives segment {ord} {} passages, its files hold {}",
+                segment.max_doc(),
+                norms.num_docs()
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn check_segments_unguarded(index: &Index) -> Result<(), String> {
     let reader = index.reader().map_err(|e| one_line(&e.to_string()))?;
     let searcher = reader.searcher();
+    let fields = Fields::from_schema(&index.schema()).map_err(|e| one_line(&e.to_string()))?;
+    check_doc_counts(&searcher, &fields)?;
     for segment in searcher.segment_readers() {
         segment
             .get_store_reader(1)

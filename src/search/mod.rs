@@ -149,6 +149,8 @@ impl Engine {
             .doc_store_cache_num_blocks(cache_blocks)
             .try_into()
             .map_err(|e| OpenError::damaged(&index.dir, e))?;
+        crate::index::check_doc_counts(&reader.searcher(), &index.fields)
+            .map_err(|cause| OpenError::damaged(&index.dir, cause))?;
         Ok(Engine {
             index,
             reader,
