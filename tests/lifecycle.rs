@@ -146,11 +146,23 @@ fn rebuild_starts_from_scratch() {
         .success();
     let stdout = stdout_of(&out);
     assert!(stdout.starts_with("Rebuilt 'index'"), "{stdout}");
+    // Counted against the index it replaced, as `search` counts changes.
     assert!(
-        stdout.contains("5 added, 0 updated, 0 removed, 0 unchanged"),
+        stdout.contains("0 added, 0 updated, 0 removed, 5 unchanged"),
         "{stdout}"
     );
     assert!(!dir.path().join("index/.zhsearch-build").exists());
+    dir.create("corpus/new.md", article("新", "新文章讲违约金。"));
+    let out = dir
+        .zhsearch()
+        .args(["index", "--rebuild"])
+        .assert()
+        .success();
+    assert!(
+        stdout_of(&out).contains("1 added, 0 updated, 0 removed, 5 unchanged"),
+        "{}",
+        stdout_of(&out)
+    );
     assert!(dir.search_json(&["eSIM"]).total > 0);
 }
 

@@ -219,6 +219,7 @@ fn update_unlabelled(
             run.report
         }
         Err(why) => {
+            let replaced = replaced_manifest(index_dir);
             fs::create_dir_all(&staging)
                 .with_context(|| format!("cannot create '{}'", staging.display()))?;
             let (schema, _) = Fields::build_schema();
@@ -233,12 +234,16 @@ fn update_unlabelled(
                 run.commit()
             });
             let mut report = run.report;
+            let run_manifest = run.new;
             let installed = outcome.and_then(|()| install(&staging, index_dir));
             if let Err(err) = installed {
                 // A build that failed (a full disk, say) must not keep
                 // holding the space it took.
                 let _ = fs::remove_dir_all(&staging);
                 return Err(err);
+            }
+            if let Some(old) = &replaced {
+                recount_against(&mut report, old, &run_manifest);
             }
             report.rebuilt = Some(why);
             report
@@ -248,6 +253,36 @@ fn update_unlabelled(
     report.skipped.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// The list of files of the index a rebuild is about to replace, when it
+/// can be read: read before the install, so the rebuild can say what
+/// changed against it.
+fn replaced_manifest(index_dir: &Path) -> Option<Manifest> {
+    super::read_payload(index_dir).ok()?.manifest?.unpack().ok()
+}
+
+/// Counts a rebuild's articles against the index it replaced, the way an
+/// update would have: otherwise `search` says "2 removed" while the rebuild
+/// that follows says "0 removed, 2000 added".
+fn recount_against(report: &mut UpdateReport, old: &Manifest, new: &Manifest) {
+    let indexed =
+        |m: &Manifest, path: &str| m.files.get(path).filter(|e| e.is_indexed()).map(|e| e.hash);
+    let (mut added, mut updated, mut unchanged) = (0, 0, 0);
+    for (path, entry) in new.files.iter().filter(|(_, e)| e.is_indexed()) {
+        match indexed(old, path) {
+            None => added += 1,
+            Some(hash) if hash == entry.hash => unchanged += 1,
+            Some(_) => updated += 1,
+        }
+    }
+    let removed = (old.files.iter())
+        .filter(|(path, e)| e.is_indexed() && indexed(new, path).is_none())
+        .count();
+    report.added = added;
+    report.updated = updated;
+    report.unchanged = unchanged;
+    report.removed = removed;
 }
 
 /// The index to update in place, with its manifest; else why to rebuild.
