@@ -400,3 +400,38 @@ fn a_full_disk_fails_clearly_loses_nothing_and_leaves_nothing() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn killed_rebuilds_do_not_pile_up_files() {
+    let Some(strace) = strace() else { return };
+    let dir = prepared();
+    let index = dir.path().join("index");
+    let size = || used_kib(&index);
+    let mut sizes = Vec::new();
+    for _ in 0..3 {
+        // Killed after the switch, before the old files are deleted.
+        let status = StdCommand::new(&strace)
+            .current_dir(dir.path())
+            .args([
+                "-f",
+                "-qq",
+                "-o",
+                "/dev/null",
+                "-e",
+                "trace=unlink,unlinkat",
+            ])
+            .args(["-e", "inject=unlink,unlinkat:signal=KILL:when=1"])
+            .arg(env!("CARGO_BIN_EXE_zhsearch"))
+            .args(["index", "--rebuild"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(!status.success(), "the run was not killed");
+        sizes.push(size());
+    }
+    assert!(sizes[2] <= sizes[0], "the index folder grew: {sizes:?} KiB");
+    let out = zhsearch(dir.path()).arg("index").output().unwrap();
+    assert!(out.status.success());
+    assert!(unreferenced_files(&index).is_empty());
+}

@@ -184,6 +184,11 @@ fn update_unlabelled(
         scanned_at,
         files: Default::default(),
     };
+    // Before anything is written: a killed run's files would collide with
+    // the ones this run writes, or pile up run after run (see `files`).
+    if let Ok(Ok(index)) = crate::panic_guard::catch(|| Index::open_in_dir(index_dir)) {
+        files::sweep(index_dir, &index)?;
+    }
     let previous = if options.rebuild {
         Err(Rebuilt::Requested)
     } else {
@@ -191,9 +196,6 @@ fn update_unlabelled(
     };
     let mut report = match previous {
         Ok(previous) => {
-            // Before the writer starts: a killed run's files would collide
-            // with the ones this run writes (see `files`).
-            files::sweep(index_dir, &previous.index)?;
             let mut run = Run::new(
                 previous.index.clone(),
                 Some(previous.manifest),
