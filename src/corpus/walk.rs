@@ -2,13 +2,13 @@
 
 use std::collections::HashSet;
 use std::fs;
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
 
-use super::decode::decode;
+use super::decode::{Decoded, decode};
 use super::{Article, parse_article};
 
 /// File extensions read as articles (plain text is Markdown too).
@@ -280,7 +280,7 @@ pub fn nanos_since_epoch(time: SystemTime) -> u64 {
 
 /// Reads and parses one article; `Err` holds a one-line reason to skip it.
 pub fn read_article(file: &SourceFile) -> Result<Article, String> {
-    let text = decode_article(read_bytes(file)?)?;
+    let text = decode_article(read_bytes(file)?)?.text;
     let article = parse_article(&file.rel_path, &file.stem(), &text);
     if article.passages.is_empty() {
         return Err(NO_TEXT.into());
@@ -291,16 +291,25 @@ pub fn read_article(file: &SourceFile) -> Result<Article, String> {
 /// Why an article with no passages is skipped.
 pub const NO_TEXT: &str = "no text to index (only headings, links or images)";
 
+/// Room left after a file's bytes when they are read, so that repairing
+/// damaged UTF-8 in place (U+FFFD is up to two bytes longer than what it
+/// replaces) does not move a huge file to a bigger buffer.
+const REPAIR_HEADROOM: usize = 4096;
+
 /// The raw bytes of an article file; `Err` holds a one-line reason to skip it.
 pub fn read_bytes(file: &SourceFile) -> Result<Vec<u8>, String> {
     if file.size > MAX_ARTICLE_BYTES {
         return Err(too_large(file.size));
     }
-    let bytes = fs::read(&file.full_path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::PermissionDenied => "cannot read: permission denied".to_string(),
-        std::io::ErrorKind::NotFound => "cannot read: the file disappeared".to_string(),
+    let cannot_read = |e: io::Error| match e.kind() {
+        io::ErrorKind::PermissionDenied => "cannot read: permission denied".to_string(),
+        io::ErrorKind::NotFound => "cannot read: the file disappeared".to_string(),
         _ => format!("cannot read: {e}"),
-    })?;
+    };
+    let mut bytes = Vec::with_capacity(file.size as usize + REPAIR_HEADROOM);
+    fs::File::open(&file.full_path)
+        .and_then(|f| f.take(MAX_ARTICLE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(cannot_read)?;
     if bytes.len() as u64 > MAX_ARTICLE_BYTES {
         return Err(too_large(bytes.len() as u64));
     }
@@ -315,17 +324,20 @@ fn too_large(size: u64) -> String {
     )
 }
 
-/// The text of an article file from its bytes; `Err` holds a one-line reason
-/// to skip it (empty, binary, not decodable).
-pub fn decode_article(bytes: Vec<u8>) -> Result<String, String> {
+/// The text of an article file from its bytes, and how it was decoded;
+/// `Err` holds a one-line reason to skip it (empty, binary, not decodable).
+pub fn decode_article(bytes: Vec<u8>) -> Result<Decoded, String> {
     if bytes.is_empty() {
         return Err("empty file".into());
     }
-    let text = decode(bytes)?.text;
-    if text.trim().is_empty() {
+    let decoded = decode(bytes)?;
+    if decoded.text.trim().is_empty() {
         return Err("empty file (only whitespace)".into());
     }
-    Ok(lone_cr_to_lf(text))
+    Ok(Decoded {
+        text: lone_cr_to_lf(decoded.text),
+        ..decoded
+    })
 }
 
 /// Turns old-Mac line ends (a lone `\r`) into `\n`: the Markdown parser

@@ -378,7 +378,7 @@ impl Run {
             self.delete(&file.rel_path)?;
         }
         let text = match corpus::decode_article(bytes) {
-            Ok(text) => text,
+            Ok(decoded) => decoded.text,
             Err(reason) => {
                 self.skip(file, hash, reason);
                 return Ok(());
