@@ -345,3 +345,45 @@ fn a_missing_empty_or_file_corpus_is_an_error_not_an_empty_index() {
         assert!(!dir.path().join("index/meta.json").exists(), "{corpus}");
     }
 }
+
+// See: issue #10: names that are not UTF-8 shared one id (`x�.md`), so one
+// of the articles could not be found and the index was stale forever.
+#[cfg(unix)]
+#[test]
+fn names_that_are_not_utf8_are_told_apart() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = TestDir::new();
+    dir.create("corpus/plain.md", "# 普通\n\n普通的文件名没有变化。\n");
+    for (name, text) in [
+        (b"x\xff.md".as_slice(), "# 甲\n\n第一篇文章讲营业厅销户。\n"),
+        (b"x\xfe.md".as_slice(), "# 乙\n\n第二篇文章讲在线解约。\n"),
+        // A valid name spelled like the escape of the first.
+        (br"x\xff.md".as_slice(), "# 丙\n\n第三篇文章讲护照办理。\n"),
+    ] {
+        let path = dir.path().join("corpus").join(OsStr::from_bytes(name));
+        std::fs::write(path, text).unwrap();
+    }
+    let out = dir.index();
+    assert!(out.contains("4 added"), "{out}");
+    assert!(out.contains("0 skipped"), "{out}");
+    for (query, path) in [
+        ("\"第一篇\"", r"x\xff.md"),
+        ("\"第二篇\"", r"x\xfe.md"),
+        ("\"第三篇\"", r"x\\xff.md"),
+        ("\"普通\"", "plain.md"),
+    ] {
+        let results = dir.search_json(&[query]);
+        assert_eq!(results.total, 1, "{query}");
+        assert_eq!(results.hits[0].path, path, "{query}");
+    }
+    // Nothing changed: nothing to do, and no stale notice.
+    let out = dir.index();
+    assert!(
+        out.contains("0 added, 0 updated, 0 removed, 4 unchanged"),
+        "{out}"
+    );
+    let out = dir.zhsearch().args(["search", "销户"]).assert().success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(!stderr.contains("changed since"), "{stderr}");
+}

@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result, bail};
 
 use super::decode::{Decoded, decode};
-use super::{Article, parse_article};
+use super::{Article, names, parse_article};
 
 /// File extensions read as articles (plain text is Markdown too).
 pub const ARTICLE_EXTENSIONS: &[&str] = &["md", "markdown", "txt"];
@@ -23,7 +23,8 @@ pub const MAX_ARTICLE_BYTES: u64 = 256 * 1024 * 1024;
 pub struct SourceFile {
     /// Where to read it.
     pub full_path: PathBuf,
-    /// Path relative to the corpus folder with `/` separators: the document id.
+    /// Path relative to the corpus folder with `/` separators: the document
+    /// id (names that are not UTF-8 escaped by [`names::escape`]).
     pub rel_path: String,
     /// Size in bytes when the folder was walked.
     pub size: u64,
@@ -129,8 +130,10 @@ pub fn list(root: &Path, exclude: Option<&Path>) -> Result<(Vec<Found>, Vec<Skip
                 }
             };
             for entry in entries.flatten() {
-                let name = (entry.file_name().into_string())
-                    .unwrap_or_else(|name| name.to_string_lossy().into_owned());
+                // The id of a name that is not UTF-8 is escaped, so that no
+                // two files share one (see `names`).
+                let file_name = entry.file_name();
+                let name = names::escape(file_name.as_encoded_bytes()).into_owned();
                 if name.starts_with('.') {
                     continue;
                 }
