@@ -166,7 +166,8 @@ fn update_with_progress(
     })
 }
 
-/// Warns about skipped files on stderr and prints the summary line.
+/// Warns about skipped files and files read with a notice on stderr, and
+/// prints the summary line.
 fn print_report(
     report: &UpdateReport,
     corpus: &Path,
@@ -175,6 +176,9 @@ fn print_report(
 ) -> io::Result<()> {
     for skipped in &report.skipped {
         eprintln!("zhsearch: skipped {}: {}", skipped.rel_path, skipped.reason);
+    }
+    for notice in &report.notices {
+        eprintln!("zhsearch: {}: {}", notice.rel_path, notice.message);
     }
     if let Some(Rebuilt::Replaced(why)) = &report.rebuilt {
         eprintln!(

@@ -36,6 +36,19 @@ fn utf16be_with_bom(text: &str) -> Vec<u8> {
     out
 }
 
+/// UTF-16 the way some Windows tools save it: no byte-order mark.
+fn utf16_without_bom(text: &str, big_endian: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    for unit in text.encode_utf16() {
+        out.extend(if big_endian {
+            unit.to_be_bytes()
+        } else {
+            unit.to_le_bytes()
+        });
+    }
+    out
+}
+
 #[test]
 fn every_encoding_and_line_ending_is_read_with_the_right_lines() {
     let dir = TestDir::new();
@@ -65,6 +78,16 @@ fn every_encoding_and_line_ending_is_read_with_the_right_lines() {
             "庚辛",
         ),
         (
+            "utf16le-no-bom.txt",
+            utf16_without_bom(&article("无标记小端", "寅卯办理需要护照。", "\r\n"), false),
+            "寅卯",
+        ),
+        (
+            "utf16be-no-bom.md",
+            utf16_without_bom(&article("无标记大端", "辰巳办理需要护照。", "\n"), true),
+            "辰巳",
+        ),
+        (
             "gbk-crlf.txt",
             GBK.encode(&article(
                 "国标编码",
@@ -91,7 +114,7 @@ fn every_encoding_and_line_ending_is_read_with_the_right_lines() {
         dir.create(&format!("corpus/{name}"), bytes);
     }
     let out = dir.index();
-    assert!(out.contains("6 added"), "{out}");
+    assert!(out.contains("8 added"), "{out}");
     assert!(out.contains("0 skipped"), "{out}");
     for (name, _, needle) in &cases {
         let results = dir.search_json(&[&format!("\"{needle}\"")]);
@@ -108,6 +131,72 @@ fn every_encoding_and_line_ending_is_read_with_the_right_lines() {
     assert_eq!(gbk.hits[0].title, "国标编码");
     let big5 = dir.search_json(&["子丑"]);
     assert_eq!(big5.hits[0].title, "繁體編碼");
+}
+
+// See: issue #10 ("Lose nothing, never crash"): one bad byte made the file
+// mojibake, silently.
+#[test]
+fn damaged_utf8_is_indexed_with_a_warning_per_file() {
+    let dir = TestDir::new();
+    // printf '# 虚拟环境\n\n在项目目录下创建虚拟环境。EasyCard\n\xe4\xb8' > corpus/a.md
+    dir.create(
+        "corpus/a.md",
+        [
+            "# 虚拟环境\n\n在项目目录下创建虚拟环境。EasyCard\n".as_bytes(),
+            b"\xe4\xb8",
+        ]
+        .concat(),
+    );
+    dir.create(
+        "corpus/b.md",
+        [
+            "# 注销\n\n营业厅可以办理".as_bytes(),
+            b"\xFF",
+            "销户手续。\n".as_bytes(),
+        ]
+        .concat(),
+    );
+    dir.create(
+        "corpus/c.md",
+        [
+            b"\xEF\xBB\xBF".as_slice(),
+            "# 标记\n\n带字节顺序标记的文件也可以在线解约".as_bytes(),
+            b"\xC0\xFE",
+            "。\n".as_bytes(),
+        ]
+        .concat(),
+    );
+    let out = dir.zhsearch().arg("index").assert().success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stdout.contains("3 added"), "{stdout}");
+    assert!(stdout.contains("0 skipped"), "{stdout}");
+    let warnings: Vec<&str> = stderr.lines().collect();
+    assert_eq!(
+        warnings,
+        [
+            "zhsearch: a.md: 2 invalid UTF-8 bytes replaced",
+            "zhsearch: b.md: 1 invalid UTF-8 byte replaced",
+            "zhsearch: c.md: 2 invalid UTF-8 bytes replaced",
+        ],
+        "{stderr}"
+    );
+    for (query, path) in [
+        ("创建", "a.md"),
+        ("EasyCard", "a.md"),
+        ("营业厅", "b.md"),
+        ("解约", "c.md"),
+    ] {
+        let results = dir.search_json(&[query]);
+        assert_eq!(
+            results.hits.first().map(|h| h.path.as_str()),
+            Some(path),
+            "{query}"
+        );
+    }
+    // Unchanged, the files are not read again: no warning, nothing stale.
+    let out = dir.zhsearch().arg("index").assert().success();
+    assert!(out.get_output().stderr.is_empty());
 }
 
 #[test]
@@ -255,4 +344,46 @@ fn a_missing_empty_or_file_corpus_is_an_error_not_an_empty_index() {
             .stderr(predicate::str::contains(says).and(predicate::str::contains("panicked").not()));
         assert!(!dir.path().join("index/meta.json").exists(), "{corpus}");
     }
+}
+
+// See: issue #10: names that are not UTF-8 shared one id (`x�.md`), so one
+// of the articles could not be found and the index was stale forever.
+#[cfg(unix)]
+#[test]
+fn names_that_are_not_utf8_are_told_apart() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = TestDir::new();
+    dir.create("corpus/plain.md", "# 普通\n\n普通的文件名没有变化。\n");
+    for (name, text) in [
+        (b"x\xff.md".as_slice(), "# 甲\n\n第一篇文章讲营业厅销户。\n"),
+        (b"x\xfe.md".as_slice(), "# 乙\n\n第二篇文章讲在线解约。\n"),
+        // A valid name spelled like the escape of the first.
+        (br"x\xff.md".as_slice(), "# 丙\n\n第三篇文章讲护照办理。\n"),
+    ] {
+        let path = dir.path().join("corpus").join(OsStr::from_bytes(name));
+        std::fs::write(path, text).unwrap();
+    }
+    let out = dir.index();
+    assert!(out.contains("4 added"), "{out}");
+    assert!(out.contains("0 skipped"), "{out}");
+    for (query, path) in [
+        ("\"第一篇\"", r"x\xff.md"),
+        ("\"第二篇\"", r"x\xfe.md"),
+        ("\"第三篇\"", r"x\\xff.md"),
+        ("\"普通\"", "plain.md"),
+    ] {
+        let results = dir.search_json(&[query]);
+        assert_eq!(results.total, 1, "{query}");
+        assert_eq!(results.hits[0].path, path, "{query}");
+    }
+    // Nothing changed: nothing to do, and no stale notice.
+    let out = dir.index();
+    assert!(
+        out.contains("0 added, 0 updated, 0 removed, 4 unchanged"),
+        "{out}"
+    );
+    let out = dir.zhsearch().args(["search", "销户"]).assert().success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(!stderr.contains("changed since"), "{stderr}");
 }

@@ -6,6 +6,7 @@
 
 pub mod decode;
 mod markdown;
+pub mod names;
 pub mod pieces;
 mod walk;
 

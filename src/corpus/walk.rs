@@ -2,14 +2,14 @@
 
 use std::collections::HashSet;
 use std::fs;
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
 
-use super::decode::decode;
-use super::{Article, parse_article};
+use super::decode::{Decoded, decode};
+use super::{Article, names, parse_article};
 
 /// File extensions read as articles (plain text is Markdown too).
 pub const ARTICLE_EXTENSIONS: &[&str] = &["md", "markdown", "txt"];
@@ -23,7 +23,8 @@ pub const MAX_ARTICLE_BYTES: u64 = 256 * 1024 * 1024;
 pub struct SourceFile {
     /// Where to read it.
     pub full_path: PathBuf,
-    /// Path relative to the corpus folder with `/` separators: the document id.
+    /// Path relative to the corpus folder with `/` separators: the document
+    /// id (names that are not UTF-8 escaped by [`names::escape`]).
     pub rel_path: String,
     /// Size in bytes when the folder was walked.
     pub size: u64,
@@ -129,8 +130,10 @@ pub fn list(root: &Path, exclude: Option<&Path>) -> Result<(Vec<Found>, Vec<Skip
                 }
             };
             for entry in entries.flatten() {
-                let name = (entry.file_name().into_string())
-                    .unwrap_or_else(|name| name.to_string_lossy().into_owned());
+                // The id of a name that is not UTF-8 is escaped, so that no
+                // two files share one (see `names`).
+                let file_name = entry.file_name();
+                let name = names::escape(file_name.as_encoded_bytes()).into_owned();
                 if name.starts_with('.') {
                     continue;
                 }
@@ -280,7 +283,7 @@ pub fn nanos_since_epoch(time: SystemTime) -> u64 {
 
 /// Reads and parses one article; `Err` holds a one-line reason to skip it.
 pub fn read_article(file: &SourceFile) -> Result<Article, String> {
-    let text = decode_article(read_bytes(file)?)?;
+    let text = decode_article(read_bytes(file)?)?.text;
     let article = parse_article(&file.rel_path, &file.stem(), &text);
     if article.passages.is_empty() {
         return Err(NO_TEXT.into());
@@ -291,16 +294,25 @@ pub fn read_article(file: &SourceFile) -> Result<Article, String> {
 /// Why an article with no passages is skipped.
 pub const NO_TEXT: &str = "no text to index (only headings, links or images)";
 
+/// Room left after a file's bytes when they are read, so that repairing
+/// damaged UTF-8 in place (U+FFFD is up to two bytes longer than what it
+/// replaces) does not move a huge file to a bigger buffer.
+const REPAIR_HEADROOM: usize = 4096;
+
 /// The raw bytes of an article file; `Err` holds a one-line reason to skip it.
 pub fn read_bytes(file: &SourceFile) -> Result<Vec<u8>, String> {
     if file.size > MAX_ARTICLE_BYTES {
         return Err(too_large(file.size));
     }
-    let bytes = fs::read(&file.full_path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::PermissionDenied => "cannot read: permission denied".to_string(),
-        std::io::ErrorKind::NotFound => "cannot read: the file disappeared".to_string(),
+    let cannot_read = |e: io::Error| match e.kind() {
+        io::ErrorKind::PermissionDenied => "cannot read: permission denied".to_string(),
+        io::ErrorKind::NotFound => "cannot read: the file disappeared".to_string(),
         _ => format!("cannot read: {e}"),
-    })?;
+    };
+    let mut bytes = Vec::with_capacity(file.size as usize + REPAIR_HEADROOM);
+    fs::File::open(&file.full_path)
+        .and_then(|f| f.take(MAX_ARTICLE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(cannot_read)?;
     if bytes.len() as u64 > MAX_ARTICLE_BYTES {
         return Err(too_large(bytes.len() as u64));
     }
@@ -315,17 +327,20 @@ fn too_large(size: u64) -> String {
     )
 }
 
-/// The text of an article file from its bytes; `Err` holds a one-line reason
-/// to skip it (empty, binary, not decodable).
-pub fn decode_article(bytes: Vec<u8>) -> Result<String, String> {
+/// The text of an article file from its bytes, and how it was decoded;
+/// `Err` holds a one-line reason to skip it (empty, binary, not decodable).
+pub fn decode_article(bytes: Vec<u8>) -> Result<Decoded, String> {
     if bytes.is_empty() {
         return Err("empty file".into());
     }
-    let text = decode(bytes)?.text;
-    if text.trim().is_empty() {
+    let decoded = decode(bytes)?;
+    if decoded.text.trim().is_empty() {
         return Err("empty file (only whitespace)".into());
     }
-    Ok(lone_cr_to_lf(text))
+    Ok(Decoded {
+        text: lone_cr_to_lf(decoded.text),
+        ..decoded
+    })
 }
 
 /// Turns old-Mac line ends (a lone `\r`) into `\n`: the Markdown parser

@@ -36,7 +36,7 @@ use crate::analysis::{self, Lexicon};
 pub use lock::{LockBusy, Wait};
 pub use manifest::{Changes, Manifest, StoredManifest, UnpackError, UserFiles};
 pub use schema::{Fields, PATH_COLUMN, SCHEMA_VERSION};
-pub use writer::{Progress, Rebuilt, UpdateOptions, UpdateReport, update};
+pub use writer::{Notice, Progress, Rebuilt, UpdateOptions, UpdateReport, update};
 
 /// How an index was built, stored with every commit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -89,6 +89,10 @@ pub struct UpdateReport {
     pub unchanged: usize,
     /// Files not in the index, and why (including files that were before).
     pub skipped: Vec<Skipped>,
+    /// Files indexed with something the user should know (bytes that were
+    /// not valid UTF-8). Only files read in this run: an unchanged file is
+    /// not read, so its notice was given when it was indexed.
+    pub notices: Vec<Notice>,
     /// `Some` when the whole index was built anew.
     pub rebuilt: Option<Rebuilt>,
     /// Articles in the index afterwards.
@@ -96,6 +100,14 @@ pub struct UpdateReport {
     /// Passages in the index afterwards.
     pub passages: usize,
     pub elapsed: Duration,
+}
+
+/// Something to tell the user about a file that was indexed all the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub rel_path: String,
+    /// A short sentence, e.g. `2 invalid UTF-8 bytes replaced`.
+    pub message: String,
 }
 
 /// Brings the index in `index_dir` up to date with `corpus_dir` (see the
@@ -480,8 +492,11 @@ impl Run {
         if was_indexed {
             self.delete(&file.rel_path)?;
         }
-        let text = match corpus::decode_article(bytes) {
-            Ok(text) => text,
+        let (text, notice) = match corpus::decode_article(bytes) {
+            Ok(decoded) => {
+                let notice = decoded.notice();
+                (decoded.text, notice)
+            }
             Err(reason) => {
                 self.skip(file, hash, reason);
                 return Ok(());
@@ -512,6 +527,10 @@ impl Run {
             skipped: None,
         };
         self.new.files.insert(file.rel_path.clone(), entry);
+        if let Some(message) = notice {
+            let rel_path = file.rel_path.clone();
+            self.report.notices.push(Notice { rel_path, message });
+        }
         if was_indexed {
             self.report.updated += 1;
         } else {
