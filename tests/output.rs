@@ -236,3 +236,28 @@ fn snippets_hold_up_over_hundreds_of_real_queries() {
         .count();
     assert!(marked * 10 >= count * 9, "{marked} of {count}");
 }
+
+/// Issue #10: a line that is not UTF-8 used to end the batch (exit 1, no
+/// line named); now it is one error object and the other lines are answered.
+#[test]
+fn r10_a_line_that_is_not_utf8_is_an_error_on_that_line_only() {
+    let dir = TestDir::with_seed_corpus();
+    let out = dir
+        .zhsearch()
+        .args(["search", "--batch", "-", "-n", "1"])
+        .write_stdin(&b"eSIM\n\xff\n\xe6\xb3\xa8\xe9\x94\x80\r\n"[..])
+        .assert()
+        .success();
+    let lines: Vec<Results> = String::from_utf8_lossy(&out.get_output().stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert_eq!(lines[0].query, "eSIM");
+    assert_eq!(lines[0].hits.len(), 1);
+    assert_eq!(lines[1].error.as_deref(), Some("line 2 is not valid UTF-8"));
+    assert_eq!(lines[1].query, "\u{fffd}");
+    assert!(lines[1].hits.is_empty() && lines[1].total == 0);
+    assert_eq!(lines[2].query, "注销", "\\r\\n line end dropped");
+    assert_eq!(lines[2].hits.len(), 1);
+}

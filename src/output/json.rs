@@ -28,7 +28,9 @@
 //! `snippet` is HTML: `&`, `<` and `>` of the passage are escaped and matches
 //! are wrapped in `<mark>`…`</mark>`; `…` marks where the passage was cut.
 //! `text`, `title` and `heading` are plain text. In `--batch` output a query
-//! that cannot run has `"error": "<reason>"`, `total` 0 and no hits.
+//! that cannot run has `"error": "<reason>"`, `total` 0 and no hits; a line
+//! that is not UTF-8 is such a query (`"line 2 is not valid UTF-8"`), its
+//! `query` the line with U+FFFD for each invalid sequence.
 //!
 //! With `--explain` the object gains `"explain": {"normalized", "words",
 //! "stopped", "grams", "phrases", "excluded", "expansions": [{"word",
