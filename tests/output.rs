@@ -261,3 +261,43 @@ fn r10_a_line_that_is_not_utf8_is_an_error_on_that_line_only() {
     assert_eq!(lines[2].query, "注销", "\\r\\n line end dropped");
     assert_eq!(lines[2].hits.len(), 1);
 }
+
+/// Issue #10: past the first page the feedback passages used to score 0 and
+/// outnumber `total` (12 matches, 50 hits), and the text footer vanished.
+#[test]
+fn r10_hits_never_exceed_total_and_feedback_hits_say_so() {
+    let dir = TestDir::with_seed_corpus();
+    let results = dir.search_json(&["-n", "50", "营业厅"]);
+    assert!(
+        results.hits.len() <= results.total,
+        "{} hits, total {}",
+        results.hits.len(),
+        results.total
+    );
+    assert!(results.hits.iter().all(|h| h.score > 0.0));
+    assert!(results.hits.windows(2).all(|w| w[0].score >= w[1].score));
+    // The first page is the query as typed; feedback adds passages that do
+    // not contain it, and says so.
+    assert!(results.hits[..10].iter().all(|h| h.via.is_none()));
+    let via: Vec<_> = results.hits.iter().filter(|h| h.via.is_some()).collect();
+    assert!(!via.is_empty());
+    for hit in &via {
+        assert_eq!(hit.via.as_deref(), Some("feedback"));
+        assert!(!hit.text.contains("营业厅"), "{}", hit.text);
+    }
+    // The others are the query's own matches (营业厅 or a synonym).
+    let typed = dir.search_json(&["-n", "10", "营业厅"]).total;
+    assert!(results.hits.len() - via.len() <= typed);
+    assert!(results.total > typed);
+    let text = dir
+        .zhsearch()
+        .args(["search", "--color", "never", "-n", "20", "营业厅"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&text.get_output().stdout).into_owned();
+    assert!(text.contains("(via related terms)"), "{text}");
+    assert!(
+        text.contains(&format!("20 of {} matching passages shown", results.total)),
+        "{text}"
+    );
+}
