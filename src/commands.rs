@@ -331,7 +331,9 @@ fn run_search(args: &SearchArgs) -> Result<Exit> {
 }
 
 /// One JSON line per query line; a query that cannot run gets an `error` field
-/// so output lines stay aligned with input lines.
+/// so output lines stay aligned with input lines. Lines are read as bytes, so
+/// a line that is not UTF-8 is one such error (its `query` the lossy text,
+/// U+FFFD for each bad sequence), not the end of the batch.
 fn run_batch(
     engine: &Engine,
     source: &Path,
@@ -339,16 +341,36 @@ fn run_batch(
     timings: bool,
     out: &mut impl Write,
 ) -> Result<()> {
-    let reader: Box<dyn BufRead> = if source == Path::new("-") {
+    let mut reader: Box<dyn BufRead> = if source == Path::new("-") {
         Box::new(io::stdin().lock())
     } else {
         let file = std::fs::File::open(source)
             .with_context(|| format!("cannot open query file '{}'", source.display()))?;
         Box::new(io::BufReader::new(file))
     };
-    for line in reader.lines() {
-        let line =
-            line.with_context(|| format!("cannot read queries from '{}'", source.display()))?;
+    let mut bytes = Vec::new();
+    for number in 1.. {
+        bytes.clear();
+        let read = reader
+            .read_until(b'\n', &mut bytes)
+            .with_context(|| format!("cannot read queries from '{}'", source.display()))?;
+        if read == 0 {
+            break;
+        }
+        let line = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let Ok(line) = std::str::from_utf8(line) else {
+            let query = String::from_utf8_lossy(line);
+            let error = format!("line {number} is not valid UTF-8");
+            let mut json = JsonResults::from_error(query.trim(), error);
+            if timings {
+                // Nothing was searched.
+                json = json.with_time(Duration::ZERO);
+            }
+            serde_json::to_writer(&mut *out, &json)?;
+            writeln!(out)?;
+            continue;
+        };
         let query = line.trim();
         let started = Instant::now();
         let result = engine.search(query, options);

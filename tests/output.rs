@@ -236,3 +236,68 @@ fn snippets_hold_up_over_hundreds_of_real_queries() {
         .count();
     assert!(marked * 10 >= count * 9, "{marked} of {count}");
 }
+
+/// Issue #10: a line that is not UTF-8 used to end the batch (exit 1, no
+/// line named); now it is one error object and the other lines are answered.
+#[test]
+fn r10_a_line_that_is_not_utf8_is_an_error_on_that_line_only() {
+    let dir = TestDir::with_seed_corpus();
+    let out = dir
+        .zhsearch()
+        .args(["search", "--batch", "-", "-n", "1"])
+        .write_stdin(&b"eSIM\n\xff\n\xe6\xb3\xa8\xe9\x94\x80\r\n"[..])
+        .assert()
+        .success();
+    let lines: Vec<Results> = String::from_utf8_lossy(&out.get_output().stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert_eq!(lines[0].query, "eSIM");
+    assert_eq!(lines[0].hits.len(), 1);
+    assert_eq!(lines[1].error.as_deref(), Some("line 2 is not valid UTF-8"));
+    assert_eq!(lines[1].query, "\u{fffd}");
+    assert!(lines[1].hits.is_empty() && lines[1].total == 0);
+    assert_eq!(lines[2].query, "注销", "\\r\\n line end dropped");
+    assert_eq!(lines[2].hits.len(), 1);
+}
+
+/// Issue #10: past the first page the feedback passages used to score 0 and
+/// outnumber `total` (12 matches, 50 hits), and the text footer vanished.
+#[test]
+fn r10_hits_never_exceed_total_and_feedback_hits_say_so() {
+    let dir = TestDir::with_seed_corpus();
+    let results = dir.search_json(&["-n", "50", "营业厅"]);
+    assert!(
+        results.hits.len() <= results.total,
+        "{} hits, total {}",
+        results.hits.len(),
+        results.total
+    );
+    assert!(results.hits.iter().all(|h| h.score > 0.0));
+    assert!(results.hits.windows(2).all(|w| w[0].score >= w[1].score));
+    // The first page is the query as typed; feedback adds passages that do
+    // not contain it, and says so.
+    assert!(results.hits[..10].iter().all(|h| h.via.is_none()));
+    let via: Vec<_> = results.hits.iter().filter(|h| h.via.is_some()).collect();
+    assert!(!via.is_empty());
+    for hit in &via {
+        assert_eq!(hit.via.as_deref(), Some("feedback"));
+        assert!(!hit.text.contains("营业厅"), "{}", hit.text);
+    }
+    // The others are the query's own matches (营业厅 or a synonym).
+    let typed = dir.search_json(&["-n", "10", "营业厅"]).total;
+    assert!(results.hits.len() - via.len() <= typed);
+    assert!(results.total > typed);
+    let text = dir
+        .zhsearch()
+        .args(["search", "--color", "never", "-n", "20", "营业厅"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&text.get_output().stdout).into_owned();
+    assert!(text.contains("(via related terms)"), "{text}");
+    assert!(
+        text.contains(&format!("20 of {} matching passages shown", results.total)),
+        "{text}"
+    );
+}

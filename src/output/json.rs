@@ -24,11 +24,17 @@
 //! }
 //! ```
 //!
-//! `total` counts every matching passage; `hits` holds at most `--limit`.
+//! `total` counts every passage that can be returned; `hits` holds at most
+//! `--limit`. Past the first page (`--limit` above 10) the results also come
+//! from the query expanded with related terms (`search::feedback`): `total`
+//! then counts the passages matching either, and a hit matching only the
+//! related terms has `"via": "feedback"` (the field is absent otherwise).
 //! `snippet` is HTML: `&`, `<` and `>` of the passage are escaped and matches
 //! are wrapped in `<mark>`…`</mark>`; `…` marks where the passage was cut.
 //! `text`, `title` and `heading` are plain text. In `--batch` output a query
-//! that cannot run has `"error": "<reason>"`, `total` 0 and no hits.
+//! that cannot run has `"error": "<reason>"`, `total` 0 and no hits; a line
+//! that is not UTF-8 is such a query (`"line 2 is not valid UTF-8"`), its
+//! `query` the line with U+FFFD for each invalid sequence.
 //!
 //! With `--explain` the object gains `"explain": {"normalized", "words",
 //! "stopped", "grams", "phrases", "excluded", "expansions": [{"word",
@@ -70,6 +76,10 @@ pub struct JsonHit<'a> {
     pub heading: &'a str,
     pub text: &'a str,
     pub snippet: String,
+    /// `"feedback"` for a passage found only through the query's related
+    /// terms (past the first page); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<&'static str>,
     /// With `--explain`: why this passage scored so.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explain: Option<&'a HitReport>,
@@ -117,6 +127,7 @@ impl<'a> JsonHit<'a> {
             heading: &hit.heading,
             text: &hit.text,
             snippet: hit.snippet.render("<mark>", "</mark>", escape_html),
+            via: hit.via_feedback.then_some("feedback"),
             explain: hit.report.as_ref(),
         }
     }

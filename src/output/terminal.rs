@@ -29,9 +29,14 @@ pub fn write_results(out: &mut impl Write, results: &SearchResults, color: bool)
             format!("{} › {}", hit.title, hit.heading)
         };
         writeln!(out, "{}{:>2}. {place}{reset}", style(BOLD), hit.rank)?;
+        let via = if hit.via_feedback {
+            " (via related terms)"
+        } else {
+            ""
+        };
         writeln!(
             out,
-            "    {}{}:{}{reset}  {}score {:.2}{reset}",
+            "    {}{}:{}{reset}  {}score {:.2}{via}{reset}",
             style(PATH),
             hit.path,
             hit.line,
@@ -120,9 +125,12 @@ fn write_hit_report(
     let exponent = crate::search::rerank::COVERAGE_EXPONENT;
     let product = report.bm25 * report.coverage.powf(exponent);
     // Passages ranked below the re-ranked head (or past the first page)
-    // keep their order but never score above the passages before them.
+    // keep their order but never score above the passages before them;
+    // those with none of the query's words come after the rest, by BM25.
     let capped = if report.score < product * 0.999 {
         " (capped at the score above)"
+    } else if product <= 0.0 && report.score > 0.0 {
+        " (none of the query's words: ranked by bm25 after the passages with some)"
     } else {
         ""
     };

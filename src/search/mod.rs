@@ -17,10 +17,10 @@ use std::sync::{Arc, OnceLock};
 use anyhow::Result;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::columnar::StrColumn;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, EnableScoring, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::schema::Value;
-use tantivy::{DocAddress, IndexReader, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{DocAddress, DocSet, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
 pub use query::{ParsedQuery, QueryError};
 pub use snippet::{DEFAULT_SNIPPET_CHARS, Snippet};
@@ -45,6 +45,9 @@ pub struct Hit {
     /// The whole passage.
     pub text: String,
     pub snippet: Snippet,
+    /// Found only through the related terms of [`feedback`] (past the first
+    /// page): the passage does not match the query as typed.
+    pub via_feedback: bool,
     /// Why it scored so (with `--explain`).
     pub report: Option<explain::HitReport>,
 }
@@ -64,7 +67,9 @@ pub struct ArticleHit {
 #[derive(Debug, Clone)]
 pub struct SearchResults {
     pub query: String,
-    /// How many passages matched in all (hits holds at most the limit).
+    /// How many passages could be returned (hits holds at most the limit):
+    /// those matching the query, and when [`feedback`] ran (past the first
+    /// page), those matching its related terms.
     pub total: usize,
     pub hits: Vec<Hit>,
     /// Query words left out because the query was too long.
@@ -182,6 +187,12 @@ impl Engine {
         } = self.rank(&built, limit)?;
         let searcher = self.reader.searcher();
         candidates.truncate(limit);
+        let expanded: Vec<DocAddress> = candidates
+            .iter()
+            .filter(|c| c.expanded)
+            .map(|c| c.address)
+            .collect();
+        let typed = self.matching(built.query.as_ref(), &expanded)?;
         let needles = highlight_words(&built);
         let mut hits = Vec::with_capacity(candidates.len());
         for (i, c) in candidates.into_iter().enumerate() {
@@ -225,6 +236,7 @@ impl Engine {
                 heading: text_of(fields.heading),
                 text,
                 snippet,
+                via_feedback: c.expanded && !typed.contains(&c.address),
                 report,
             });
         }
@@ -354,7 +366,9 @@ impl Engine {
             (Occur::Should, built.query.box_clone()),
             (Occur::Should, expansion.query.box_clone()),
         ]);
-        let (_, more) = self.rank_query(&expanded, built, depth + feedback::FIRST_PAGE)?;
+        // Every passage the expanded query matches can be returned.
+        let (total, more) = self.rank_query(&expanded, built, depth + feedback::FIRST_PAGE)?;
+        ranking.total = total;
         candidates.truncate(feedback::FIRST_PAGE);
         let first_page: HashSet<DocAddress> = candidates.iter().map(|c| c.address).collect();
         let floor = candidates.last().map_or(f32::MAX, |c| c.score);
@@ -428,8 +442,34 @@ impl Engine {
                 c.score = c.score.min(floor);
             }
         }
+        score_uncovered(&mut candidates);
         candidates.truncate(depth);
         Ok((total, candidates))
+    }
+
+    /// Which of `addresses` `query` matches.
+    fn matching(&self, query: &dyn Query, addresses: &[DocAddress]) -> Result<HashSet<DocAddress>> {
+        let mut found = HashSet::new();
+        if addresses.is_empty() {
+            return Ok(found);
+        }
+        let damaged = |e: tantivy::TantivyError| OpenError::damaged(&self.index.dir, e);
+        let searcher = self.reader.searcher();
+        let weight = query
+            .weight(EnableScoring::disabled_from_searcher(&searcher))
+            .map_err(damaged)?;
+        let mut sorted = addresses.to_vec();
+        sorted.sort();
+        for docs in sorted.chunk_by(|a, b| a.segment_ord == b.segment_ord) {
+            let reader = searcher.segment_reader(docs[0].segment_ord);
+            let mut scorer = weight.scorer(reader, 1.0).map_err(damaged)?;
+            for address in docs {
+                if scorer.doc() <= address.doc_id && scorer.seek(address.doc_id) == address.doc_id {
+                    found.insert(*address);
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// The expansion terms of the query's best passages, as a query; `None`
@@ -567,9 +607,31 @@ struct Candidate {
     expanded: bool,
 }
 
+/// Gives the passages that re-scored to 0, those with none of the query's
+/// concepts (matched through a lone character, or past the first page through
+/// the feedback terms only), a score above 0 that keeps their place: BM25
+/// scaled to start at the score of the last passage before them. They come
+/// last, in BM25 order (the re-ranked head sorts them after the others, the
+/// rest of the list is capped at the head's last score), so the scale keeps
+/// them in order.
+fn score_uncovered(candidates: &mut [Candidate]) {
+    let Some(first) = candidates.iter().position(|c| c.score <= 0.0) else {
+        return;
+    };
+    let top = candidates[first].bm25;
+    let above = first.checked_sub(1).map_or(top, |i| candidates[i].score);
+    if top <= 0.0 {
+        return;
+    }
+    for c in &mut candidates[first..] {
+        c.score = above * (c.bm25 / top).min(1.0);
+    }
+}
+
 /// The best passages for a query.
 struct Ranking {
-    /// Passages matching the query as typed.
+    /// Passages that can be returned: those matching the query as typed, or
+    /// the expanded query when [`feedback`] ran.
     total: usize,
     candidates: Vec<Candidate>,
     /// What the query was expanded with past the first page, if it was.
@@ -599,4 +661,37 @@ fn highlight_words(built: &query::BuiltQuery) -> Vec<String> {
             .cloned(),
     );
     needles
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidate(bm25: f32, score: f32) -> Candidate {
+        Candidate {
+            address: DocAddress::new(0, 0),
+            bm25,
+            coverage: 0.0,
+            score,
+            expanded: false,
+        }
+    }
+
+    #[test]
+    fn uncovered_passages_score_above_zero_in_their_place() {
+        let mut list = vec![
+            candidate(9.0, 6.0),
+            candidate(3.0, 2.0),
+            candidate(8.0, 0.0),
+            candidate(4.0, 0.0),
+            candidate(2.0, 0.0),
+        ];
+        score_uncovered(&mut list);
+        let scores: Vec<f32> = list.iter().map(|c| c.score).collect();
+        assert_eq!(scores, [6.0, 2.0, 2.0, 1.0, 0.5]);
+        // With no covered passage before them they keep their BM25.
+        let mut list = vec![candidate(8.0, 0.0), candidate(4.0, 0.0)];
+        score_uncovered(&mut list);
+        assert_eq!(list[1].score, 4.0);
+    }
 }

@@ -106,6 +106,9 @@ pub struct Hit {
     pub heading: String,
     pub text: String,
     pub snippet: String,
+    /// `"feedback"` when found only through the related terms.
+    #[serde(default)]
+    pub via: Option<String>,
     #[serde(default)]
     pub explain: Option<serde_json::Value>,
 }
