@@ -7,7 +7,7 @@
 //!    is mostly bad bytes is refused (see [`BOM_MAX_INVALID_PER_MILLE`]).
 //! 2. Without one, NUL bytes near the start mean UTF-16 (when the NULs fall on
 //!    one side of the code units and the units read as text, see
-//!    [`sniff_utf16`]) or else a binary file (no legacy Chinese encoding uses
+//!    `sniff_utf16`) or else a binary file (no legacy Chinese encoding uses
 //!    them), which is refused.
 //! 3. Valid UTF-8 is UTF-8 (taken over without a copy).
 //! 4. *Damaged UTF-8*, valid UTF-8 but for a few bytes (a file cut
@@ -165,7 +165,7 @@ fn strip_bom(mut text: String) -> String {
 }
 
 /// What a UTF-8 decoder makes of some bytes, counted the way
-/// `String::from_utf8_lossy` (and [`str::Utf8Chunks`]) sees them.
+/// `String::from_utf8_lossy` (and [`std::str::Utf8Chunks`]) sees them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Utf8Census {
     /// Valid sequences of two to four bytes (non-ASCII characters).
@@ -272,7 +272,7 @@ fn repair_utf8(mut bytes: Vec<u8>, census: &Utf8Census) -> Decoded {
 /// Chinese text with more characters like 一 (U+4E00, a NUL low byte) than
 /// ASCII characters in its first 4,096 would be refused; such text without
 /// a single line end per paragraph is not an article.
-pub fn sniff_utf16(bytes: &[u8]) -> Option<&'static Encoding> {
+fn sniff_utf16(bytes: &[u8]) -> Option<&'static Encoding> {
     if !bytes.len().is_multiple_of(2) {
         return None;
     }
