@@ -301,3 +301,37 @@ fn r10_hits_never_exceed_total_and_feedback_hits_say_so() {
         "{text}"
     );
 }
+
+/// The escape sequences zhsearch itself writes with `--color always`.
+const OUR_COLOURS: [&str; 5] = ["\x1b[1;31m", "\x1b[1m", "\x1b[35m", "\x1b[2m", "\x1b[0m"];
+
+/// Issue #10: escape sequences in an article reached the terminal raw, so an
+/// article could clear the screen and rename the window.
+#[test]
+fn r10_control_characters_in_articles_never_reach_the_terminal() {
+    let dir = TestDir::new();
+    let attack = "\x1b[2J\x1b]0;hacked\x07";
+    dir.create(
+        "corpus/a.md",
+        format!("# 营业厅{attack}指南\n\n去营业厅办理{attack}注销手续。\n"),
+    );
+    for color in ["never", "always"] {
+        let out = dir
+            .zhsearch()
+            .args(["search", "--color", color, "--explain", "营业厅"])
+            .assert()
+            .success();
+        let mut stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+        assert!(stdout.contains(r"\x1b[2J\x1b]0;hacked\x07"), "{stdout}");
+        for code in OUR_COLOURS {
+            stdout = stdout.replace(code, "");
+        }
+        assert!(
+            !stdout.contains(['\x1b', '\x07']),
+            "--color {color}: {stdout:?}"
+        );
+    }
+    let results = dir.search_json(&["营业厅"]);
+    assert_eq!(results.hits[0].title, format!("营业厅{attack}指南"));
+    assert!(results.hits[0].text.contains(attack));
+}
