@@ -17,6 +17,7 @@ use crate::index::{
     self, OpenError, Progress, Rebuilt, SearchIndex, StoredManifest, UnpackError, UpdateOptions,
     UpdateReport, UserFiles, Wait,
 };
+use crate::output::printable::{printable, printable_path};
 use crate::output::{self, json::JsonResults, terminal};
 use crate::search::{Engine, QueryError, SearchOptions};
 
@@ -133,7 +134,7 @@ fn update_with_progress(
     let mut on_progress = |event: Progress| match event {
         Progress::Waiting => eprintln!(
             "zhsearch: another zhsearch is updating '{}'; waiting for it to finish…",
-            index_dir.display()
+            printable_path(index_dir)
         ),
         Progress::Scanned { files } => {
             bar.set_length(files as u64);
@@ -145,7 +146,7 @@ fn update_with_progress(
         Progress::File { done, path } => {
             bar.set_position(done as u64);
             if !bar.is_hidden() {
-                bar.set_message(path.to_string());
+                bar.set_message(printable(path).into_owned());
             }
         }
         Progress::Committing => {
@@ -175,15 +176,20 @@ fn print_report(
     out: &mut impl Write,
 ) -> io::Result<()> {
     for skipped in &report.skipped {
-        eprintln!("zhsearch: skipped {}: {}", skipped.rel_path, skipped.reason);
+        eprintln!(
+            "zhsearch: skipped {}: {}",
+            printable(&skipped.rel_path),
+            printable(&skipped.reason)
+        );
     }
     for notice in &report.notices {
         eprintln!("zhsearch: {}: {}", notice.rel_path, notice.message);
     }
     if let Some(Rebuilt::Replaced(why)) = &report.rebuilt {
         eprintln!(
-            "zhsearch: rebuilt the index at '{}' from scratch: {why}.",
-            index_dir.display()
+            "zhsearch: rebuilt the index at '{}' from scratch: {}.",
+            printable_path(index_dir),
+            printable(why)
         );
     }
     let what = match (
@@ -199,8 +205,8 @@ fn print_report(
         out,
         "{what} '{}' from '{}': {} added, {} updated, {} removed, {} unchanged, {} skipped; \
          {} articles, {} passages in {:.2} s.",
-        index_dir.display(),
-        corpus.display(),
+        printable_path(index_dir),
+        printable_path(corpus),
         report.added,
         report.updated,
         report.removed,
@@ -224,6 +230,7 @@ fn index_command(locations: &Locations) -> String {
     command
 }
 
+/// `path` quoted for a shell, made printable: it is shown, not run.
 fn shell_quote(path: &Path) -> String {
     let text = path.display().to_string();
     let plain = text
@@ -232,7 +239,7 @@ fn shell_quote(path: &Path) -> String {
     if plain && !text.is_empty() {
         text
     } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
+        printable(&format!("'{}'", text.replace('\'', r"'\''"))).into_owned()
     }
 }
 
@@ -269,8 +276,8 @@ fn open_engine(locations: &Locations, refresh: bool, many_queries: bool) -> Resu
         Err(OpenError::Missing(_)) => {
             eprintln!(
                 "zhsearch: no index at '{}' yet; building it from '{}' first.",
-                locations.index.display(),
-                corpus.display()
+                printable_path(&locations.index),
+                printable_path(&corpus)
             );
             let report = update_with_progress(&corpus, &locations.index, lexicon, update.clone())?;
             print_report(&report, &corpus, &locations.index, &mut io::stderr().lock())?;
@@ -400,7 +407,7 @@ fn run_eval(args: &EvalArgs) -> Result<Exit> {
              are the questions for this corpus?",
             report.unknown_ids,
             report.total_ids,
-            args.locations.index.display()
+            printable_path(&args.locations.index)
         );
     }
     let stdout = io::stdout();
@@ -423,7 +430,7 @@ fn warn_if_stale(opened: &SearchIndex, corpus: &Path, locations: &Locations) {
         eprintln!(
             "zhsearch: the index at '{}' keeps no record of its files, so changes to the corpus \
              go unnoticed; run `{} --rebuild` once.",
-            locations.index.display(),
+            printable_path(&locations.index),
             index_command(locations)
         );
         return;
@@ -433,18 +440,20 @@ fn warn_if_stale(opened: &SearchIndex, corpus: &Path, locations: &Locations) {
         Ok(changes) => eprintln!(
             "zhsearch: the corpus '{}' changed since the index was built ({} added, {} changed, \
              {} removed); run `{}` to update it, or search with --refresh.",
-            corpus.display(),
+            printable_path(corpus),
             changes.added.len(),
             changes.changed.len(),
             changes.removed.len(),
             index_command(locations)
         ),
         Err(err) if err.is::<UnpackError>() => eprintln!(
-            "zhsearch: cannot tell whether the index is up to date ({err:#}); run `{} --rebuild`.",
+            "zhsearch: cannot tell whether the index is up to date ({}); run `{} --rebuild`.",
+            printable(&format!("{err:#}")),
             index_command(locations)
         ),
         Err(err) => eprintln!(
-            "zhsearch: cannot tell whether the index is up to date ({err:#}); pass --corpus DIR."
+            "zhsearch: cannot tell whether the index is up to date ({}); pass --corpus DIR.",
+            printable(&format!("{err:#}"))
         ),
     }
 }

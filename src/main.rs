@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use zhsearch::cli::Cli;
 use zhsearch::commands::{self, Exit};
+use zhsearch::output::printable::printable;
 
 /// mimalloc instead of the system allocator: indexing and searching make
 /// many small short-lived allocations (tokens, postings buffers, scorers).
@@ -18,7 +19,9 @@ fn main() -> ExitCode {
         Ok(exit) => exit.into(),
         Err(err) if is_broken_pipe(&err) => Exit::Success.into(),
         Err(err) => {
-            eprintln!("zhsearch: {err:#}");
+            // Errors name files and queries: printable, like all messages.
+            let message = format!("{err:#}");
+            eprintln!("zhsearch: {}", printable(&message));
             commands::exit_for(&err).into()
         }
     }

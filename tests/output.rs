@@ -301,3 +301,68 @@ fn r10_hits_never_exceed_total_and_feedback_hits_say_so() {
         "{text}"
     );
 }
+
+/// The escape sequences zhsearch itself writes with `--color always`.
+const OUR_COLOURS: [&str; 5] = ["\x1b[1;31m", "\x1b[1m", "\x1b[35m", "\x1b[2m", "\x1b[0m"];
+
+/// Issue #10: escape sequences in an article reached the terminal raw, so an
+/// article could clear the screen and rename the window.
+#[test]
+fn r10_control_characters_in_articles_never_reach_the_terminal() {
+    let dir = TestDir::new();
+    let attack = "\x1b[2J\x1b]0;hacked\x07";
+    dir.create(
+        "corpus/a.md",
+        format!("# 营业厅{attack}指南\n\n去营业厅办理{attack}注销手续。\n"),
+    );
+    for color in ["never", "always"] {
+        let out = dir
+            .zhsearch()
+            .args(["search", "--color", color, "--explain", "营业厅"])
+            .assert()
+            .success();
+        let mut stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+        assert!(stdout.contains(r"\x1b[2J\x1b]0;hacked\x07"), "{stdout}");
+        for code in OUR_COLOURS {
+            stdout = stdout.replace(code, "");
+        }
+        assert!(
+            !stdout.contains(['\x1b', '\x07']),
+            "--color {color}: {stdout:?}"
+        );
+    }
+    let results = dir.search_json(&["营业厅"]);
+    assert_eq!(results.hits[0].title, format!("营业厅{attack}指南"));
+    assert!(results.hits[0].text.contains(attack));
+}
+
+/// Issue #10: a newline in a file name split result lines and skip lines in
+/// two; it is shown as `\n`, and JSON keeps the real name.
+#[cfg(unix)]
+#[test]
+fn r10_a_newline_in_a_file_name_stays_on_one_line() {
+    let dir = TestDir::new();
+    dir.create("corpus/a\nb.md", "去营业厅办理注销手续。\n");
+    dir.create("corpus/c\nd.md", "");
+    let out = dir
+        .zhsearch()
+        .args(["search", "--color", "never", "营业厅"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with(r"a\nb.md:1")),
+        "{stdout}"
+    );
+    assert!(!stdout.lines().any(|l| l.starts_with("b.md")), "{stdout}");
+    assert!(
+        stderr.contains("zhsearch: skipped c\\nd.md: empty file\n"),
+        "{stderr}"
+    );
+    assert!(!stderr.lines().any(|l| l.starts_with("d.md")), "{stderr}");
+    let results = dir.search_json(&["营业厅"]);
+    assert_eq!(results.hits[0].path, "a\nb.md");
+}

@@ -27,6 +27,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::printable::printable;
 use crate::eval::{Outcome, Report};
 
 /// The report as one JSON object.
@@ -102,7 +103,8 @@ pub fn write_report(
     let n = report.outcomes.len();
     writeln!(
         out,
-        "Evaluated {n} queries from '{source}' in {:.2} s ({:.2} ms per query).",
+        "Evaluated {n} queries from '{}' in {:.2} s ({:.2} ms per query).",
+        printable(source),
         report.elapsed.as_secs_f64(),
         millis(report.elapsed) / n.max(1) as f64
     )?;
@@ -127,8 +129,8 @@ pub fn write_report(
                 out,
                 "  line {}: {}  ({})",
                 o.line,
-                o.query,
-                o.error.as_deref().unwrap_or_default()
+                printable(&o.query),
+                printable(o.error.as_deref().unwrap_or_default())
             )?;
         }
     }
@@ -141,7 +143,7 @@ pub fn write_report(
                 "  {:>8.2} ms  line {}: {}",
                 millis(o.took),
                 o.line,
-                o.query
+                printable(&o.query)
             )?;
         }
     }

@@ -1,7 +1,10 @@
-//! Human-readable search results, coloured on a terminal.
+//! Human-readable search results, coloured on a terminal. Every piece of
+//! text from the corpus or the query goes through [`printable`]: the only
+//! escape sequences written are the colours below.
 
 use std::io::{self, Write};
 
+use super::printable::printable;
 use crate::search::SearchResults;
 use crate::search::explain::{HitReport, QueryReport};
 
@@ -19,14 +22,14 @@ pub fn write_results(out: &mut impl Write, results: &SearchResults, color: bool)
         write_query_report(out, report, style(DIM), reset)?;
     }
     if results.hits.is_empty() {
-        writeln!(out, "No passages match “{}”.", results.query)?;
+        writeln!(out, "No passages match “{}”.", printable(&results.query))?;
         return Ok(());
     }
     for hit in &results.hits {
         let place = if hit.heading.is_empty() {
-            hit.title.clone()
+            printable(&hit.title).into_owned()
         } else {
-            format!("{} › {}", hit.title, hit.heading)
+            format!("{} › {}", printable(&hit.title), printable(&hit.heading))
         };
         writeln!(out, "{}{:>2}. {place}{reset}", style(BOLD), hit.rank)?;
         let via = if hit.via_feedback {
@@ -38,14 +41,14 @@ pub fn write_results(out: &mut impl Write, results: &SearchResults, color: bool)
             out,
             "    {}{}:{}{reset}  {}score {:.2}{via}{reset}",
             style(PATH),
-            hit.path,
+            printable(&hit.path),
             hit.line,
             style(DIM),
             hit.score
         )?;
-        let snippet = hit
-            .snippet
-            .render(style(MATCH), reset, |t| t.replace('\n', " "));
+        let snippet = hit.snippet.render(style(MATCH), reset, |t| {
+            printable(&t.replace('\n', " ")).into_owned()
+        });
         writeln!(out, "    {snippet}")?;
         if let Some(report) = &hit.report {
             write_hit_report(out, report, style(DIM), reset)?;
@@ -75,11 +78,11 @@ fn write_query_report(
         if items.is_empty() {
             "—".to_string()
         } else {
-            items.join(" ")
+            printable(&items.join(" ")).into_owned()
         }
     };
     writeln!(out, "{dim}Query understood as:{reset}")?;
-    writeln!(out, "  normalized:  {}", report.normalized)?;
+    writeln!(out, "  normalized:  {}", printable(&report.normalized))?;
     writeln!(out, "  words:       {}", list(&report.words))?;
     writeln!(out, "  stop words:  {} (dropped)", list(&report.stopped))?;
     writeln!(out, "  characters:  {}", list(&report.grams))?;
@@ -87,8 +90,8 @@ fn write_query_report(
         writeln!(
             out,
             "  synonyms:    {} → {} (weight {})",
-            expansion.word,
-            expansion.synonyms.join(" "),
+            printable(&expansion.word),
+            printable(&expansion.synonyms.join(" ")),
             expansion.weight
         )?;
     }
@@ -143,7 +146,7 @@ fn write_hit_report(
         let fields: Vec<String> = part
             .fields
             .iter()
-            .map(|f| format!("{}:{} {:.2}", f.field, f.term, f.score))
+            .map(|f| format!("{}:{} {:.2}", f.field, printable(&f.term), f.score))
             .collect();
         let detail = if fields.is_empty() {
             String::new()
@@ -153,7 +156,8 @@ fn write_hit_report(
         writeln!(
             out,
             "    {dim}  {:>6.2}  {}{detail}{reset}",
-            part.score, part.clause
+            part.score,
+            printable(&part.clause)
         )?;
     }
     Ok(())
