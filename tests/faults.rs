@@ -86,6 +86,16 @@ fn answers(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Runs `zhsearch index ARGS` in `dir` and asserts it succeeded.
+fn index_ok(dir: &Path, args: &[&str]) {
+    let out = zhsearch(dir).arg("index").args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn zhsearch(dir: &Path) -> StdCommand {
     let mut cmd = StdCommand::new(env!("CARGO_BIN_EXE_zhsearch"));
     cmd.current_dir(dir).env_remove("NO_COLOR");
@@ -325,16 +335,7 @@ fn a_full_disk_fails_clearly_loses_nothing_and_leaves_nothing() {
         return;
     };
     let index = ["--index", "disk/index"];
-    let out = zhsearch(dir.path())
-        .arg("index")
-        .args(index)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    index_ok(dir.path(), &index);
     let before = zhsearch(dir.path())
         .args(["search", "--json", "-n", "3", "营业厅"])
         .args(index)
@@ -389,16 +390,7 @@ fn a_full_disk_fails_clearly_loses_nothing_and_leaves_nothing() {
     }
     // With the space back, the same command succeeds.
     fs::remove_dir_all(dir.path().join("corpus/big")).unwrap();
-    let out = zhsearch(dir.path())
-        .arg("index")
-        .args(index)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    index_ok(dir.path(), &index);
 }
 
 #[test]
