@@ -26,7 +26,7 @@ use crate::util::TestDir;
 /// the index and of the staging build) are therefore counted on their own.
 /// Every rename, unlink and sync is a kill point; writes come in the
 /// hundreds (each segment file is written in pieces, then synced, so the
-/// sync points already cover "after each file"), so every fifth is one.
+/// sync points already cover "after each file"), so every tenth is one.
 const KILL_SETS: &[(&str, Option<&[&str]>, u16)] = &[
     (
         "rename,renameat,renameat2",
@@ -36,7 +36,7 @@ const KILL_SETS: &[(&str, Option<&[&str]>, u16)] = &[
     ("rename,renameat,renameat2", None, 1),
     ("unlink,unlinkat,rmdir", None, 1),
     ("fsync,fdatasync", None, 1),
-    ("write,pwrite64,writev", None, 5),
+    ("write,pwrite64,writev", None, 10),
 ];
 
 /// Queries whose answers are compared: the edited, added and removed articles.
