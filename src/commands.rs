@@ -183,7 +183,11 @@ fn print_report(
         );
     }
     for notice in &report.notices {
-        eprintln!("zhsearch: {}: {}", notice.rel_path, notice.message);
+        eprintln!(
+            "zhsearch: {}: {}",
+            printable(&notice.rel_path),
+            printable(&notice.message)
+        );
     }
     if let Some(Rebuilt::Replaced(why)) = &report.rebuilt {
         eprintln!(

@@ -473,18 +473,7 @@ fn a_second_index_run_fails_at_once_or_waits_and_searches_go_on() {
 
 /// Asserts `zhsearch search` fails with a one-line rebuild hint (never a panic).
 fn assert_rebuild_hint(dir: &TestDir, what: &str) {
-    let out = dir
-        .zhsearch()
-        .args(["search", "注销 eSIM 营业厅 卡"])
-        .assert()
-        .code(1);
-    let stderr = stderr_of(&out);
-    assert!(
-        stderr.contains("zhsearch index --rebuild"),
-        "{what}: {stderr}"
-    );
-    assert!(!stderr.contains("panicked"), "{what}: {stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{what}: {stderr}");
+    assert_hint_from(dir, &["search", "注销 eSIM 营业厅 卡"], what);
 }
 
 /// Asserts every entry point of the engine (search, batch, eval) fails with
@@ -496,21 +485,21 @@ fn assert_rebuild_hint_everywhere(dir: &TestDir, what: &str) {
         "{\"query\": \"注销 eSIM 营业厅 卡\", \"relevant\": [\"x\"]}\n",
     );
     dir.create("queries.txt", "注销 eSIM 营业厅 卡\n");
-    let runs: [&[&str]; 3] = [
-        &["search", "注销 eSIM 营业厅 卡"],
-        &["search", "--batch", "queries.txt"],
-        &["eval", "--queries", "questions.jsonl"],
-    ];
-    for args in runs {
-        let out = dir.zhsearch().args(args).assert().code(1);
-        let stderr = stderr_of(&out);
-        assert!(
-            stderr.contains("zhsearch index --rebuild"),
-            "{what}, {args:?}: {stderr}"
-        );
-        assert!(!stderr.contains("panicked"), "{what}, {args:?}: {stderr}");
-        assert_eq!(stderr.lines().count(), 1, "{what}, {args:?}: {stderr}");
-    }
+    assert_rebuild_hint(dir, what);
+    assert_hint_from(dir, &["search", "--batch", "queries.txt"], what);
+    assert_hint_from(dir, &["eval", "--queries", "questions.jsonl"], what);
+}
+
+/// Asserts `zhsearch ARGS` exits 1 with the one-line rebuild hint.
+fn assert_hint_from(dir: &TestDir, args: &[&str], what: &str) {
+    let out = dir.zhsearch().args(args).assert().code(1);
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains("zhsearch index --rebuild"),
+        "{what}, {args:?}: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{what}, {args:?}: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{what}, {args:?}: {stderr}");
 }
 
 fn segment_files(index: &Path, ext: &str) -> Vec<std::path::PathBuf> {
