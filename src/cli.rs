@@ -1,9 +1,11 @@
 //! Command-line flags (clap). This layer only extracts values; the commands
-//! in [`crate::commands`] do the work.
+//! in [`crate::commands`] do the work, and the library never sees a clap type.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::Shell;
+use zhsearch::config::{DEFAULT_INDEX, Locations};
 
 /// Search Chinese documents: index a folder of Markdown or text articles and
 /// get the most relevant passages for a question, best first.
@@ -32,17 +34,42 @@ pub enum Command {
     /// the queries that could not run (they count as zero) and the slowest
     /// queries. Builds the index first when there is none.
     Eval(EvalArgs),
+    /// Print a shell completion script.
+    ///
+    /// For example `zhsearch completions bash > ~/.local/share/bash-completion/completions/zhsearch`,
+    /// or `zhsearch completions zsh > ~/.zfunc/_zhsearch`.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) of zhsearch or of one of its commands.
+    ///
+    /// For example `zhsearch man | man -l -` or `zhsearch man search | man -l -`.
+    Man(ManArgs),
+}
+
+/// Flags of `zhsearch completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_name = "SHELL")]
+    pub shell: Shell,
+}
+
+/// Flags of `zhsearch man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print [default: the overview].
+    #[arg(value_name = "COMMAND", value_parser = ["index", "search", "eval", "completions", "man"])]
+    pub command: Option<String>,
 }
 
 /// Where the articles and the index live.
 #[derive(Debug, Clone, Args)]
-pub struct Locations {
+pub struct LocationArgs {
     /// Folder of articles (.md, .markdown, .txt), walked recursively [default: the folder the
     /// index was built from, else `corpus`].
     #[arg(long, value_name = "DIR")]
     pub corpus: Option<PathBuf>,
     /// Folder of the index.
-    #[arg(long, value_name = "DIR", default_value = "index")]
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_INDEX)]
     pub index: PathBuf,
     /// User dictionary (jieba format: `word [frequency] [tag]` per line) that
     /// teaches the segmenter more words; `<corpus>/.zhsearch/dict.txt` is read too.
@@ -54,10 +81,22 @@ pub struct Locations {
     pub synonyms: Option<PathBuf>,
 }
 
+impl LocationArgs {
+    /// The locations for [`zhsearch::config::Config::resolve`].
+    pub fn resolved(&self) -> Locations {
+        Locations {
+            corpus: self.corpus.clone(),
+            index: self.index.clone(),
+            dict: self.dict.clone(),
+            synonyms: self.synonyms.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct IndexArgs {
     #[command(flatten)]
-    pub locations: Locations,
+    pub locations: LocationArgs,
     /// Rebuild the index from scratch instead of updating what changed.
     #[arg(long)]
     pub rebuild: bool,
@@ -71,7 +110,7 @@ pub struct IndexArgs {
 #[command(group(clap::ArgGroup::new("machine").args(["json", "batch"]).multiple(true)))]
 pub struct SearchArgs {
     #[command(flatten)]
-    pub locations: Locations,
+    pub locations: LocationArgs,
     /// Most passages to show.
     #[arg(short = 'n', long, value_name = "N", default_value_t = 10,
           value_parser = clap::value_parser!(u32).range(1..=10_000))]
@@ -114,7 +153,7 @@ pub struct SearchArgs {
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     #[command(flatten)]
-    pub locations: Locations,
+    pub locations: LocationArgs,
     /// JSON Lines file of questions: `{"query": "…", "relevant": ["<id>", …]}`
     /// per line, an id being an article's path relative to the corpus folder
     /// or its file stem (other keys are ignored).
@@ -204,5 +243,31 @@ mod tests {
     fn query_or_batch_is_required() {
         assert!(Cli::try_parse_from(["zhsearch", "search"]).is_err());
         assert!(Cli::try_parse_from(["zhsearch", "search", "--batch", "-"]).is_ok());
+    }
+}
+
+#[cfg(test)]
+mod more_tests {
+    use super::*;
+
+    #[test]
+    fn completions_take_a_known_shell() {
+        let cli = Cli::try_parse_from(["zhsearch", "completions", "zsh"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Completions(CompletionsArgs { shell: Shell::Zsh })
+        ));
+        assert!(Cli::try_parse_from(["zhsearch", "completions", "tcsh"]).is_err());
+    }
+
+    #[test]
+    fn man_takes_an_optional_known_command() {
+        let cli = Cli::try_parse_from(["zhsearch", "man"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Man(ManArgs { command: None })
+        ));
+        assert!(Cli::try_parse_from(["zhsearch", "man", "search"]).is_ok());
+        assert!(Cli::try_parse_from(["zhsearch", "man", "nope"]).is_err());
     }
 }

@@ -15,8 +15,6 @@
 //! ```
 
 pub mod analysis;
-pub mod cli;
-pub mod commands;
 pub mod config;
 pub mod corpus;
 pub mod eval;

@@ -2,9 +2,12 @@
 
 use std::process::ExitCode;
 
+mod cli;
+mod commands;
+
 use clap::Parser;
-use zhsearch::cli::Cli;
-use zhsearch::commands::{self, Exit};
+use cli::Cli;
+use commands::Exit;
 use zhsearch::output::printable::printable;
 
 /// mimalloc instead of the system allocator: indexing and searching make

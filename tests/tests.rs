@@ -24,3 +24,5 @@ mod lifecycle;
 mod properties;
 // Deterministic faults: runs killed at every step, a full disk.
 mod faults;
+// Shell completions and man pages.
+mod docs;
