@@ -12,6 +12,8 @@ use tantivy::query::{EnableScoring, Query};
 use tantivy::{DocAddress, Searcher};
 
 use super::query::{self, BuiltQuery, PartKind};
+#[cfg(doc)]
+use super::ranking;
 use crate::index::Fields;
 
 /// How the query was understood.
@@ -55,7 +57,8 @@ pub struct HitReport {
     pub bm25: f32,
     /// Share of the query's concepts the passage contains (0–1).
     pub coverage: f32,
-    /// The final score: bm25 × coverage^0.5.
+    /// The final score: [`ranking::final_score`] of `bm25` and `coverage`,
+    /// unless capped (see [`ranking::ScoreOrigin`]).
     pub score: f32,
     /// The clauses that matched, largest first.
     pub parts: Vec<PartScore>,

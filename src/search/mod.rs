@@ -7,6 +7,7 @@ pub mod phrase;
 pub mod prefix;
 pub mod presence;
 pub mod query;
+pub mod ranking;
 pub mod rerank;
 pub mod snippet;
 pub mod stats;
@@ -265,7 +266,7 @@ impl Engine {
         let limit = limit.max(1);
         // Most articles have a few passages: start with a few per article and
         // look deeper only while passages of the same articles fill the list.
-        let mut depth = limit * 4;
+        let mut depth = limit * ranking::PASSAGES_PER_ARTICLE;
         loop {
             let candidates = self.rank(&built, depth)?.candidates;
             let exhausted = candidates.len() < depth;
@@ -288,7 +289,7 @@ impl Engine {
             if articles.len() == limit || exhausted {
                 return Ok(articles);
             }
-            depth *= 4;
+            depth *= ranking::PASSAGES_PER_ARTICLE;
         }
     }
 
@@ -341,10 +342,10 @@ impl Engine {
 
     /// The best `depth` passages (fewer when fewer match) and how many matched.
     ///
-    /// The top [`rerank::RERANK_DEPTH`] by BM25 are re-scored by coverage and
+    /// The top [`ranking::RERANK_DEPTH`] by BM25 are re-scored by coverage and
     /// sorted; passages below them keep BM25 order after them, with scores
     /// capped so they never rise down the list. Past the first page (a
-    /// `depth` above [`feedback::FIRST_PAGE`]) the results come from the
+    /// `depth` above [`ranking::FIRST_PAGE`]) the results come from the
     /// query expanded by [`feedback`]. A passage's rank therefore does not
     /// depend on `depth`: `-n 10` shows the first ten of `-n 100`.
     fn rank(&self, built: &query::BuiltQuery, depth: usize) -> Result<Ranking> {
@@ -354,7 +355,7 @@ impl Engine {
             candidates: Vec::new(),
             feedback: None,
         };
-        if depth <= feedback::FIRST_PAGE || candidates.len() <= feedback::FIRST_PAGE {
+        if depth <= ranking::FIRST_PAGE || candidates.len() <= ranking::FIRST_PAGE {
             ranking.candidates = candidates;
             return Ok(ranking);
         }
@@ -367,9 +368,9 @@ impl Engine {
             (Occur::Should, expansion.query.box_clone()),
         ]);
         // Every passage the expanded query matches can be returned.
-        let (total, more) = self.rank_query(&expanded, built, depth + feedback::FIRST_PAGE)?;
+        let (total, more) = self.rank_query(&expanded, built, depth + ranking::FIRST_PAGE)?;
         ranking.total = total;
-        candidates.truncate(feedback::FIRST_PAGE);
+        candidates.truncate(ranking::FIRST_PAGE);
         let first_page: HashSet<DocAddress> = candidates.iter().map(|c| c.address).collect();
         let floor = candidates.last().map_or(f32::MAX, |c| c.score);
         for mut c in more {
@@ -396,7 +397,7 @@ impl Engine {
     ) -> Result<(usize, Vec<Candidate>)> {
         let damaged = |e: tantivy::TantivyError| OpenError::damaged(&self.index.dir, e);
         let searcher = self.reader.searcher();
-        let fetch = depth.max(rerank::RERANK_DEPTH);
+        let fetch = depth.max(ranking::RERANK_DEPTH);
         let stats = stats::KeptStats {
             searcher: &searcher,
             doc_freqs: &self.doc_freqs,
@@ -405,7 +406,7 @@ impl Engine {
         let (total, top) = searcher
             .search_with_statistics_provider(query, &collector, &stats)
             .map_err(damaged)?;
-        let head = top.len().min(rerank::RERANK_DEPTH);
+        let head = top.len().min(ranking::RERANK_DEPTH);
         let addresses: Vec<DocAddress> = top[..head].iter().map(|(_, a)| *a).collect();
         let concepts = rerank::concepts(&built.terms.sequence, &built.expansions, &self.synonyms);
         let mut presence = Presence::new(
@@ -428,7 +429,7 @@ impl Engine {
                     coverage,
                     expanded: false,
                     score: if i < head {
-                        rerank::rescore(bm25, coverage)
+                        ranking::final_score(bm25, coverage)
                     } else {
                         bm25
                     },
@@ -486,7 +487,7 @@ impl Engine {
         let fields = &self.index.fields;
         let searcher = self.reader.searcher();
         let mut passages = Vec::new();
-        for c in candidates.iter().take(feedback::FEEDBACK_PASSAGES) {
+        for c in candidates.iter().take(ranking::FEEDBACK_PASSAGES) {
             let doc: TantivyDocument = searcher
                 .doc(c.address)
                 .map_err(|e| OpenError::damaged(&self.index.dir, e))?;
@@ -500,10 +501,7 @@ impl Engine {
                 .doc_freqs
                 .get(&searcher, &Term::from_field_text(fields.chars, term))
                 .unwrap_or(0);
-            (docs > 0 && !query::is_common(docs, num_docs)).then(|| {
-                let (n, df) = (num_docs as f32, docs as f32);
-                (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
-            })
+            (docs > 0 && !ranking::is_common(docs, num_docs)).then(|| ranking::idf(docs, num_docs))
         };
         let terms = feedback::expansion_terms(&passages, &built.terms.grams, idf);
         if terms.is_empty() {
@@ -517,7 +515,7 @@ impl Engine {
                         Term::from_field_text(fields.chars, term),
                         IndexRecordOption::WithFreqs,
                     )),
-                    weight * feedback::FEEDBACK_WEIGHT,
+                    weight * ranking::FEEDBACK_WEIGHT,
                 ));
                 (Occur::Should, query)
             })

@@ -16,47 +16,19 @@ use tantivy::schema::{Field, IndexRecordOption};
 
 use super::phrase;
 use super::prefix::{PrefixCache, PrefixQuery, is_lone_han};
+use super::ranking::{
+    self, ABSENT_WORD_SYNONYM_BOOST, CHARS_BOOST, FIELD_TIE_BREAKER, HEADING_BOOST, MAX_EXPANSIONS,
+    PROXIMITY_BOOST, PROXIMITY_SLOP, SYNONYM_BOOST, TEXT_BOOST, TITLE_BOOST,
+};
 use crate::analysis::{self, Lexicon, Normalized, QueryTerms, Segmenter, Synonyms};
 use crate::index::Fields;
 
 /// Most distinct words a query uses; the rest of a very long query is ignored
 /// (and reported) so a pasted page cannot make one search take seconds.
 pub const MAX_WORDS: usize = 64;
-
-/// Relative weight of a word matched in each field: a heading names what its
-/// passages are about; the title names the whole article.
-pub const HEADING_BOOST: f32 = 1.6;
-pub const TITLE_BOOST: f32 = 0.7;
-pub const TEXT_BOOST: f32 = 1.0;
-/// Weight of character grams: they find single characters and partial words,
-/// and fusing their evidence with the words' ranks better (on InsuranceQA-zh,
-/// MRR@10 0.2273 at 0.35, 0.2339 at 1.0, 0.2345 at 1.5, 0.2326 at 2.5).
-pub const CHARS_BOOST: f32 = 1.5;
-/// Weight of two adjacent query words found close together in the text.
-pub const PROXIMITY_BOOST: f32 = 0.6;
-/// Weight of a synonym relative to the word the user typed. When the typed
-/// word is in no passage at all (`网上` where the articles say `在线`), its
-/// synonyms are the only way to find the concept and count in full.
-pub const SYNONYM_BOOST: f32 = 0.5;
-/// Share of the passages above which a word or gram is left out of the
-/// search (unless the query has nothing rarer): its BM25 weight is near
-/// zero, yet its postings are most of a query's work. It still counts for
-/// coverage in the re-ranking.
-pub const COMMON_SHARE: f64 = 0.5;
-/// Fewest passages a left-out term must be in: in a small corpus every
-/// search is fast anyway, and "most passages" of a handful means little.
-pub const COMMON_MIN_DOCS: u64 = 1000;
-
-/// Whether a term in `docs` of `num_docs` passages is too common to search
-/// for (see [`COMMON_SHARE`]).
-pub fn is_common(docs: u64, num_docs: u64) -> bool {
-    docs >= COMMON_MIN_DOCS && docs as f64 > num_docs as f64 * COMMON_SHARE
-}
-
-/// Most synonyms one query word expands to.
-pub const MAX_EXPANSIONS: usize = 8;
-/// How far apart (in characters) adjacent query words may stand to count as close.
-pub const PROXIMITY_SLOP: u32 = 6;
+/// Most character grams a query uses, for the same reason: a Han word of
+/// two characters has about two grams.
+const MAX_GRAMS: usize = MAX_WORDS * 2;
 
 /// The user's query split into its parts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -132,7 +104,7 @@ pub struct BuiltQuery {
     pub expansions: Vec<(String, Vec<String>)>,
     /// Excluded words, as typed.
     pub excluded: Vec<String>,
-    /// Words, grams and synonym groups in most passages (see [`COMMON_SHARE`]),
+    /// Words, grams and synonym groups in most passages (see [`ranking::COMMON_SHARE`]),
     /// left out of the search (they still count for coverage).
     pub common: Vec<String>,
     /// Every scoring clause with what it stands for, to explain a score.
@@ -169,7 +141,7 @@ pub enum PartKind {
     Synonyms {
         entry: String,
         synonyms: Vec<String>,
-        /// What each synonym weighs (see [`SYNONYM_BOOST`]).
+        /// What each synonym weighs (see [`ranking::SYNONYM_BOOST`]).
         weight: f32,
     },
     /// A character gram in the passage text.
@@ -226,7 +198,7 @@ pub fn build(
     } else {
         Vec::new()
     };
-    terms.grams.truncate(MAX_WORDS * 2);
+    terms.grams.truncate(MAX_GRAMS);
     terms.sequence.truncate(MAX_WORDS);
 
     let expansions: Vec<(String, Vec<String>)> = synonyms
@@ -319,7 +291,11 @@ pub fn build(
             .as_ref()
             .and_then(|(_, w)| w.as_deref())
             .is_some_and(|w| is_absent(w, fields, stats));
-        let synonym_weight = if typed_is_absent { 1.0 } else { SYNONYM_BOOST };
+        let synonym_weight = if typed_is_absent {
+            ABSENT_WORD_SYNONYM_BOOST
+        } else {
+            SYNONYM_BOOST
+        };
         let mut weighted: Vec<(Box<dyn Query>, Option<String>, f32)> = Vec::new();
         weighted.extend(own.map(|(q, w)| (q, w, 1.0)));
         for synonym in found {
@@ -419,7 +395,7 @@ pub fn build(
 }
 
 /// The words, grams and synonym groups of a query that most passages have
-/// (see [`COMMON_SHARE`]): left out, as long as something rarer remains.
+/// (see [`ranking::COMMON_SHARE`]): left out, as long as something rarer remains.
 /// All empty when nothing is left out.
 #[derive(Default)]
 struct CommonTerms {
@@ -547,14 +523,14 @@ impl TermStats<'_> {
         (self.doc_freq)(self.text, word)
     }
 
-    /// Whether more than [`COMMON_SHARE`] of the passages, and at least
-    /// [`COMMON_MIN_DOCS`], have `term` in `field`.
+    /// Whether more than [`ranking::COMMON_SHARE`] of the passages, and at least
+    /// [`ranking::COMMON_MIN_DOCS`], have `term` in `field`.
     fn is_common(&self, field: Field, term: &str) -> bool {
         self.is_common_count((self.doc_freq)(field, term))
     }
 
     fn is_common_count(&self, docs: u64) -> bool {
-        is_common(docs, self.num_docs)
+        ranking::is_common(docs, self.num_docs)
     }
 
     /// The factor that brings `word`'s IDF down to `group_idf` (never up).
@@ -567,11 +543,9 @@ impl TermStats<'_> {
         }
     }
 
-    /// BM25's inverse document frequency.
+    /// BM25's inverse document frequency (see [`ranking::idf`]).
     fn idf(&self, doc_freq: u64) -> f32 {
-        let n = self.num_docs as f32;
-        let df = doc_freq as f32;
-        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+        ranking::idf(doc_freq, self.num_docs)
     }
 }
 
@@ -596,7 +570,10 @@ fn word_query(fields: &Fields, word: &str) -> Box<dyn Query> {
         boosted(term_query(fields.title, word), TITLE_BOOST),
         boosted(term_query(fields.text, word), TEXT_BOOST),
     ];
-    Box::new(DisjunctionMaxQuery::with_tie_breaker(per_field, 0.2))
+    Box::new(DisjunctionMaxQuery::with_tie_breaker(
+        per_field,
+        FIELD_TIE_BREAKER,
+    ))
 }
 
 /// An exact-substring match of `text` in the passage text: every gram of it

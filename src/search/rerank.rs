@@ -12,20 +12,8 @@
 //! candidate has cannot tell them apart, while missing the one concept that
 //! only a few have is missing what the question is about.
 
+use super::ranking::{PARTIAL_CREDIT, SYNONYM_CREDIT};
 use crate::analysis::Synonyms;
-
-/// How many top candidates are re-scored.
-pub const RERANK_DEPTH: usize = 50;
-/// How strongly a missing concept lowers the score: score × coverage^EXPONENT.
-/// Tuned with `zhsearch eval` on InsuranceQA-zh: 0 (no re-ranking) gave
-/// MRR@10 0.2230, 0.5 gave 0.2384, 1 gave 0.2344, 3 gave 0.2208 (see BENCHMARKS.md).
-pub const COVERAGE_EXPONENT: f32 = 0.5;
-/// What a concept found only through a synonym counts for.
-pub const SYNONYM_CREDIT: f32 = 0.8;
-
-/// What a concept counts for when only some of its characters' pairs occur
-/// (`赛车手` against `赛车司机`), times the share of pairs found.
-pub const PARTIAL_CREDIT: f32 = 0.5;
 
 /// One concept of the query: the word and its synonyms, normalized.
 #[derive(Debug, Clone)]
@@ -134,14 +122,10 @@ fn bigrams(word: &str) -> Vec<String> {
     chars.windows(2).map(|w| w.iter().collect()).collect()
 }
 
-/// The re-scored value of a candidate with BM25 `score` and `coverage`.
-pub fn rescore(score: f32, coverage: f32) -> f32 {
-    score * coverage.powf(COVERAGE_EXPONENT)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::ranking::final_score;
 
     fn words(list: &[&str]) -> Vec<String> {
         list.iter().map(|w| w.to_string()).collect()
@@ -215,6 +199,9 @@ mod tests {
                 "指南\nesim卡的注销方法\nesim卡的在线注销服务",
             ],
         );
-        assert!(rescore(8.0, got[1]) > rescore(9.0, got[0]), "{got:?}");
+        assert!(
+            final_score(8.0, got[1]) > final_score(9.0, got[0]),
+            "{got:?}"
+        );
     }
 }
