@@ -80,16 +80,21 @@ impl QueryTerms {
 /// Stop words are dropped unless the query consists of nothing else (`如何`
 /// alone still searches for `如何`).
 pub fn analyze_query(segmenter: &Segmenter, text: &str) -> QueryTerms {
-    let terms = analyze_query_with(segmenter, text, true);
+    analyze_normalized_query(segmenter, Normalized::new(text).as_str())
+}
+
+/// [`analyze_query`] for text already normalized (see [`Normalized`]), so
+/// a caller that needs the normalized text too normalizes it once.
+pub fn analyze_normalized_query(segmenter: &Segmenter, normalized: &str) -> QueryTerms {
+    let terms = analyze_query_with(segmenter, normalized, true);
     if terms.words.is_empty() && !terms.stopped.is_empty() {
-        return analyze_query_with(segmenter, text, false);
+        return analyze_query_with(segmenter, normalized, false);
     }
     terms
 }
 
+/// The terms of `text`, which is normalized.
 fn analyze_query_with(segmenter: &Segmenter, text: &str, drop_stop_words: bool) -> QueryTerms {
-    let normalized = Normalized::new(text);
-    let text = normalized.as_str();
     let mut terms = QueryTerms {
         normalized: text.to_string(),
         ..QueryTerms::default()
@@ -132,7 +137,7 @@ fn analyze_query_with(segmenter: &Segmenter, text: &str, drop_stop_words: bool) 
 /// stop words dropped: how a synonym entry such as `营业厅` or `NTT docomo`
 /// is looked for.
 pub fn exact_terms(segmenter: &Segmenter, text: &str) -> Vec<String> {
-    analyze_query_with(segmenter, text, true).sequence
+    analyze_query_with(segmenter, Normalized::new(text).as_str(), true).sequence
 }
 
 /// Character grams of a Han run cut into `words` (jieba exact mode): every
@@ -173,8 +178,11 @@ fn push_run_grams(grams: &mut Vec<String>, words: &[Word], is_stop: &dyn Fn(&str
 /// offsets relative to the first: consecutive Han bigrams (or one unigram),
 /// letter/digit runs whole. `None` when the phrase has nothing searchable.
 pub fn phrase_grams(text: &str) -> Option<Vec<(usize, String)>> {
-    let normalized = Normalized::new(text);
-    let text = normalized.as_str();
+    normalized_phrase_grams(Normalized::new(text).as_str())
+}
+
+/// [`phrase_grams`] of text already normalized.
+pub fn normalized_phrase_grams(text: &str) -> Option<Vec<(usize, String)>> {
     let mut grams = Vec::new();
     for run in runs(text) {
         let run_text = &text[run.bytes.clone()];

@@ -85,23 +85,27 @@ pub struct FieldScore {
 
 impl QueryReport {
     pub fn new(built: &BuiltQuery) -> Self {
+        let analyzed = &built.analyzed;
         QueryReport {
-            normalized: built.terms.normalized.clone(),
-            words: built.terms.words.clone(),
-            stopped: built.terms.stopped.clone(),
-            grams: built.terms.grams.clone(),
-            phrases: built.phrases.clone(),
-            excluded: built.excluded.clone(),
-            expansions: built
+            normalized: analyzed.terms.normalized.clone(),
+            words: analyzed.terms.words.clone(),
+            stopped: analyzed.terms.stopped.clone(),
+            grams: analyzed.terms.grams.clone(),
+            phrases: analyzed
+                .searchable_phrases()
+                .map(|p| p.normalized.clone())
+                .collect(),
+            excluded: analyzed.excluded.iter().map(|e| e.typed.clone()).collect(),
+            expansions: analyzed
                 .expansions
                 .iter()
-                .map(|(word, synonyms)| Expansion {
-                    word: word.clone(),
-                    synonyms: synonyms.clone(),
-                    weight: built.synonym_weight(word),
+                .map(|e| Expansion {
+                    word: e.entry.clone(),
+                    synonyms: e.synonyms.clone(),
+                    weight: built.synonym_weight(&e.entry),
                 })
                 .collect(),
-            ignored: built.ignored.clone(),
+            ignored: analyzed.ignored.clone(),
             common: built.common.clone(),
         }
     }

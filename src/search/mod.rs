@@ -1,5 +1,6 @@
 //! Searching the index: a query in, ranked passages with snippets out.
 
+pub mod analyzed;
 pub mod explain;
 pub mod feedback;
 mod kept;
@@ -11,6 +12,8 @@ pub mod ranking;
 pub mod rerank;
 pub mod snippet;
 pub mod stats;
+#[cfg(test)]
+mod testing;
 
 use std::collections::{BTreeSet, HashSet};
 use std::sync::{Arc, OnceLock};
@@ -23,6 +26,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::schema::Value;
 use tantivy::{DocAddress, DocSet, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
+pub use analyzed::AnalyzedQuery;
 pub use query::{ParsedQuery, QueryError};
 pub use snippet::{DEFAULT_SNIPPET_CHARS, Snippet};
 
@@ -194,7 +198,7 @@ impl Engine {
             .map(|c| c.address)
             .collect();
         let typed = self.matching(built.query.as_ref(), &expanded)?;
-        let needles = highlight_words(&built);
+        let needles = highlight_words(&built.analyzed);
         let mut hits = Vec::with_capacity(candidates.len());
         for (i, c) in candidates.into_iter().enumerate() {
             let doc: TantivyDocument = searcher
@@ -211,7 +215,8 @@ impl Engine {
             let chars = options.snippet_chars;
             let mut snippet = snippet::make_snippet(&text, &normalized, &needles, chars);
             if snippet.highlights.is_empty() {
-                snippet = snippet::make_snippet(&text, &normalized, &built.terms.grams, chars);
+                snippet =
+                    snippet::make_snippet(&text, &normalized, &built.analyzed.terms.grams, chars);
             }
             let report = options.explain.then(|| {
                 let feedback = feedback
@@ -246,7 +251,7 @@ impl Engine {
             query: raw.to_string(),
             total,
             hits,
-            ignored: built.ignored,
+            ignored: built.analyzed.ignored,
             report,
         })
     }
@@ -316,8 +321,9 @@ impl Engine {
         Ok(paths.into_iter().collect())
     }
 
-    /// Builds the tantivy query for a parsed query against this index.
+    /// Analyzes a parsed query and builds its tantivy query against this index.
     fn build(&self, parsed: &ParsedQuery) -> Result<query::BuiltQuery, QueryError> {
+        let analyzed = AnalyzedQuery::new(parsed, &self.lexicon, &self.synonyms);
         let searcher = self.reader.searcher();
         let doc_freq = |field: tantivy::schema::Field, word: &str| {
             self.doc_freqs
@@ -330,14 +336,7 @@ impl Engine {
             text: self.index.fields.text,
             chars: self.index.fields.chars,
         };
-        query::build(
-            parsed,
-            &self.lexicon,
-            &self.synonyms,
-            &self.index.fields,
-            &stats,
-            &self.prefixes,
-        )
+        query::build(analyzed, &self.index.fields, &stats, &self.prefixes)
     }
 
     /// The best `depth` passages (fewer when fewer match) and how many matched.
@@ -408,7 +407,6 @@ impl Engine {
             .map_err(damaged)?;
         let head = top.len().min(ranking::RERANK_DEPTH);
         let addresses: Vec<DocAddress> = top[..head].iter().map(|(_, a)| *a).collect();
-        let concepts = rerank::concepts(&built.terms.sequence, &built.expansions, &self.synonyms);
         let mut presence = Presence::new(
             &searcher,
             &self.index.fields,
@@ -416,8 +414,10 @@ impl Engine {
             &self.doc_freqs,
             &addresses,
         );
-        let coverages =
-            rerank::coverages(&concepts, head, |text| presence.contains(text)).map_err(damaged)?;
+        let coverages = rerank::coverages(&built.analyzed.concepts, head, |text| {
+            presence.contains(text)
+        })
+        .map_err(damaged)?;
         let mut candidates: Vec<Candidate> = top
             .into_iter()
             .enumerate()
@@ -481,7 +481,8 @@ impl Engine {
         built: &query::BuiltQuery,
         candidates: &[Candidate],
     ) -> Result<Option<Feedback>> {
-        if !built.phrases.is_empty() || !built.excluded.is_empty() {
+        let analyzed = &built.analyzed;
+        if analyzed.searchable_phrases().next().is_some() || !analyzed.excluded.is_empty() {
             return Ok(None);
         }
         let fields = &self.index.fields;
@@ -503,7 +504,7 @@ impl Engine {
                 .unwrap_or(0);
             (docs > 0 && !ranking::is_common(docs, num_docs)).then(|| ranking::idf(docs, num_docs))
         };
-        let terms = feedback::expansion_terms(&passages, &built.terms.grams, idf);
+        let terms = feedback::expansion_terms(&passages, &analyzed.terms.grams, idf);
         if terms.is_empty() {
             return Ok(None);
         }
@@ -644,14 +645,14 @@ struct Feedback {
 
 /// What to mark in snippets: the query's words, phrases and synonyms, and
 /// single characters typed alone.
-fn highlight_words(built: &query::BuiltQuery) -> Vec<String> {
-    let mut needles: Vec<String> = built.terms.words.clone();
-    needles.extend(built.phrases.iter().cloned());
-    for (_, synonyms) in &built.expansions {
-        needles.extend(synonyms.iter().cloned());
+fn highlight_words(analyzed: &AnalyzedQuery) -> Vec<String> {
+    let mut needles: Vec<String> = analyzed.terms.words.clone();
+    needles.extend(analyzed.searchable_phrases().map(|p| p.normalized.clone()));
+    for expansion in &analyzed.expansions {
+        needles.extend(expansion.synonyms.iter().cloned());
     }
     needles.extend(
-        built
+        analyzed
             .terms
             .grams
             .iter()

@@ -43,14 +43,20 @@ impl Phrase {
 }
 
 impl PhraseQuery {
-    /// `phrase` as typed; `candidates` must match every passage containing it.
-    pub fn new(candidates: Box<dyn Query>, text: Field, phrase: &str) -> PhraseQuery {
+    /// The phrase `typed` (trimmed) and `normalized` (and trimmed);
+    /// `candidates` must match every passage containing it.
+    pub fn new(
+        candidates: Box<dyn Query>,
+        text: Field,
+        typed: &str,
+        normalized: &str,
+    ) -> PhraseQuery {
         PhraseQuery {
             candidates,
             text,
             phrase: Phrase {
-                typed: phrase.trim().to_string(),
-                normalized: Normalized::new(phrase).as_str().trim().to_string(),
+                typed: typed.to_string(),
+                normalized: normalized.to_string(),
             },
         }
     }

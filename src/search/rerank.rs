@@ -16,7 +16,7 @@ use super::ranking::{PARTIAL_CREDIT, SYNONYM_CREDIT};
 use crate::analysis::Synonyms;
 
 /// One concept of the query: the word and its synonyms, normalized.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Concept {
     pub word: String,
     pub synonyms: Vec<String>,
@@ -25,16 +25,16 @@ pub struct Concept {
 /// The concepts of a query: each synonym-group entry found in it (which may
 /// span several words, like `号码迁移`), then each content word not inside
 /// one of those, in order, duplicates once.
-pub fn concepts(
+pub fn concepts<'a>(
     sequence: &[String],
-    expansions: &[(String, Vec<String>)],
+    expansions: impl IntoIterator<Item = (&'a str, &'a [String])>,
     synonyms: &Synonyms,
 ) -> Vec<Concept> {
     let mut out: Vec<Concept> = expansions
-        .iter()
+        .into_iter()
         .map(|(entry, found)| Concept {
-            word: entry.clone(),
-            synonyms: found.clone(),
+            word: entry.to_string(),
+            synonyms: found.to_vec(),
         })
         .collect();
     for word in sequence {
@@ -142,7 +142,7 @@ mod tests {
     #[test]
     fn coverage_counts_words_and_synonyms() {
         let synonyms = Synonyms::builtin();
-        let concepts = concepts(&words(&["esim", "在线", "销户"]), &[], &synonyms);
+        let concepts = concepts(&words(&["esim", "在线", "销户"]), [], &synonyms);
         let got = coverage_of(
             &concepts,
             &["esim卡的在线销户", "流量卡的在线销户", "esim卡的在线注销"],
@@ -166,7 +166,7 @@ mod tests {
         // Both candidates have 卡; only the second has the rare 在线, and it
         // lacks the common esim: it covers more of what matters.
         let synonyms = Synonyms::builtin();
-        let concepts = concepts(&words(&["卡", "esim", "在线"]), &[], &synonyms);
+        let concepts = concepts(&words(&["卡", "esim", "在线"]), [], &synonyms);
         let got = coverage_of(&concepts, &["esim卡", "在线卡", "esim卡", "esim卡"]);
         assert!(got[1] > got[0], "{got:?}");
     }
@@ -174,7 +174,7 @@ mod tests {
     #[test]
     fn part_of_a_long_word_counts_partly() {
         let synonyms = Synonyms::builtin();
-        let concepts = concepts(&words(&["赛车手"]), &[], &synonyms);
+        let concepts = concepts(&words(&["赛车手"]), [], &synonyms);
         let got = coverage_of(&concepts, &["赛车司机", "赛车手", "足球"]);
         assert_eq!(got, [PARTIAL_CREDIT * 0.5, 1.0, 0.0]);
     }
@@ -182,8 +182,12 @@ mod tests {
     #[test]
     fn an_entry_spanning_words_is_one_concept() {
         let synonyms = Synonyms::builtin();
-        let expansions = vec![("号码迁移".to_string(), vec!["携号转网".to_string()])];
-        let concepts = concepts(&words(&["号码", "迁移"]), &expansions, &synonyms);
+        let found = words(&["携号转网"]);
+        let concepts = concepts(
+            &words(&["号码", "迁移"]),
+            [("号码迁移", &found[..])],
+            &synonyms,
+        );
         assert_eq!(concepts.len(), 1);
         assert_eq!(coverage_of(&concepts, &["办理携号转网"]), [SYNONYM_CREDIT]);
     }
@@ -191,7 +195,7 @@ mod tests {
     #[test]
     fn full_coverage_overtakes_a_modest_lead_with_a_missing_word() {
         let synonyms = Synonyms::builtin();
-        let concepts = concepts(&words(&["esim", "在线", "销户"]), &[], &synonyms);
+        let concepts = concepts(&words(&["esim", "在线", "销户"]), [], &synonyms);
         let got = coverage_of(
             &concepts,
             &[
