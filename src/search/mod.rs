@@ -118,6 +118,8 @@ pub struct Engine {
     /// Read on first use by [`Engine::search_articles`].
     path_table: OnceLock<PathTable>,
     /// Passages of the lone characters searched so far (see [`prefix`]).
+    /// This and the next two are kept for the searcher they were filled
+    /// from, and refill for another (see `kept::Generation`).
     prefixes: Arc<prefix::PrefixCache>,
     /// Document frequencies asked for so far.
     doc_freqs: stats::DocFreqs,
@@ -191,6 +193,7 @@ impl Engine {
             feedback,
         } = self.rank(&built, limit)?;
         let searcher = self.reader.searcher();
+        let generation = kept::Generation::of(&searcher);
         candidates.truncate(limit);
         let expanded: Vec<DocAddress> = candidates
             .iter()
@@ -211,7 +214,7 @@ impl Engine {
                     .to_string()
             };
             let text = text_of(fields.text);
-            let normalized = self.normalized.get(c.address, &text);
+            let normalized = self.normalized.get(generation, c.address, &text);
             let chars = options.snippet_chars;
             let mut snippet = snippet::make_snippet(&text, &normalized, &needles, chars);
             if snippet.highlights.is_empty() {
@@ -674,6 +677,47 @@ mod tests {
             score,
             expanded: false,
         }
+    }
+
+    #[test]
+    fn caches_refill_for_a_reloaded_searcher() {
+        use kept::Generation;
+        use tantivy::Searcher;
+        let mut index = testing::TestIndex::new(&["注销卡片"]);
+        let doc_freqs = stats::DocFreqs::default();
+        let prefixes = prefix::PrefixCache::default();
+        let normalized = snippet::NormalizedPassages::default();
+        let term = Term::from_field_text(index.fields.text, "注销");
+        let chars = index.fields.chars;
+        let prefix_docs = |searcher: &Searcher| -> usize {
+            searcher
+                .segment_readers()
+                .iter()
+                .map(|reader| {
+                    let generation = Generation::of(searcher);
+                    prefixes
+                        .matches(generation, reader, chars, "卡")
+                        .unwrap()
+                        .docs
+                        .len()
+                })
+                .sum()
+        };
+        let address = DocAddress::new(0, 0);
+        let before = index.searcher();
+        assert_eq!(doc_freqs.get(&before, &term).unwrap(), 1);
+        assert_eq!(prefix_docs(&before), 1);
+        let text = normalized.get(Generation::of(&before), address, "ＡＢ");
+        assert_eq!(text.as_str(), "ab");
+
+        index.commit(&["注销卡号"]);
+        let after = index.searcher();
+        assert_ne!(Generation::of(&before), Generation::of(&after));
+        assert_eq!(doc_freqs.get(&after, &term).unwrap(), 2, "not the kept 1");
+        assert_eq!(prefix_docs(&after), 2);
+        // After a merge the same address holds another passage.
+        let text = normalized.get(Generation::of(&after), address, "ＣＤ");
+        assert_eq!(text.as_str(), "cd", "not the kept passage");
     }
 
     #[test]
