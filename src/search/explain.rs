@@ -140,7 +140,7 @@ pub fn explain_hit(
     built: &BuiltQuery,
     feedback: Option<(&[String], &dyn Query)>,
     address: DocAddress,
-    scores: Scores,
+    scores: HitScore,
 ) -> HitReport {
     let value = |query: &dyn Query| score_of(searcher, query, address);
     let mut parts: Vec<PartScore> = built
@@ -205,9 +205,9 @@ pub fn explain_hit(
     }
 }
 
-/// The scores of a hit: BM25, its coverage, and the final score.
+/// The scores of one hit: BM25, its coverage, and the final score.
 #[derive(Debug, Clone, Copy)]
-pub struct Scores {
+pub struct HitScore {
     pub bm25: f32,
     pub coverage: f32,
     pub score: f32,

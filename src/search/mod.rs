@@ -226,7 +226,7 @@ impl Engine {
                     .as_ref()
                     .filter(|_| c.expanded)
                     .map(|f| (f.terms.as_slice(), f.query.as_ref()));
-                let scores = explain::Scores {
+                let scores = explain::HitScore {
                     bm25: c.bm25,
                     coverage: c.coverage,
                     score: c.score,

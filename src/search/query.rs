@@ -561,7 +561,7 @@ fn phrase_query(
         // One gram is the phrase itself: nothing to confirm.
         return Some(gram_query(fields, prefixes, gram));
     }
-    Some(Box::new(phrase::PhraseQuery::new(
+    Some(Box::new(phrase::SubstringQuery::new(
         grams_query(fields, prefixes, grams, Occur::Must),
         fields.text,
         phrase.typed(),
