@@ -16,7 +16,7 @@ pub mod stats;
 mod testing;
 
 use std::collections::{BTreeSet, HashSet};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use anyhow::Result;
 use tantivy::collector::{Count, TopDocs};
@@ -24,7 +24,7 @@ use tantivy::columnar::StrColumn;
 use tantivy::query::{BooleanQuery, BoostQuery, EnableScoring, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::schema::Value;
-use tantivy::{DocAddress, DocSet, IndexReader, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{DocAddress, DocSet, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 pub use analyzed::AnalyzedQuery;
 pub use query::{ParsedQuery, QueryError};
@@ -115,8 +115,9 @@ pub struct Engine {
     reader: IndexReader,
     lexicon: Arc<Lexicon>,
     synonyms: Synonyms,
-    /// Read on first use by [`Engine::search_articles`].
-    path_table: OnceLock<PathTable>,
+    /// Read on first use by [`Engine::search_articles`], for the searcher
+    /// of its generation.
+    path_table: Mutex<Option<(kept::Generation, Arc<PathTable>)>>,
     /// Passages of the lone characters searched so far (see [`prefix`]).
     /// This and the next two are kept for the searcher they were filled
     /// from, and refill for another (see `kept::Generation`).
@@ -168,7 +169,7 @@ impl Engine {
             reader,
             lexicon,
             synonyms,
-            path_table: OnceLock::new(),
+            path_table: Mutex::new(None),
             prefixes: Arc::default(),
             doc_freqs: stats::DocFreqs::default(),
             normalized: snippet::NormalizedPassages::default(),
@@ -184,15 +185,17 @@ impl Engine {
 
     fn search_unguarded(&self, raw: &str, options: SearchOptions) -> Result<SearchResults> {
         let fields = &self.index.fields;
+        // One searcher for the whole search: every count, score and
+        // passage below comes from the same commit.
+        let searcher = self.reader.searcher();
         let parsed = ParsedQuery::parse(raw);
-        let built = self.build(&parsed)?;
+        let built = self.build(&searcher, &parsed)?;
         let limit = options.limit.max(1);
         let Ranking {
             total,
             mut candidates,
             feedback,
-        } = self.rank(&built, limit)?;
-        let searcher = self.reader.searcher();
+        } = self.rank(&searcher, &built, limit)?;
         let generation = kept::Generation::of(&searcher);
         candidates.truncate(limit);
         let expanded: Vec<DocAddress> = candidates
@@ -200,7 +203,7 @@ impl Engine {
             .filter(|c| c.expanded)
             .map(|c| c.address)
             .collect();
-        let typed = self.matching(built.query.as_ref(), &expanded)?;
+        let typed = self.matching(&searcher, built.query.as_ref(), &expanded)?;
         let needles = highlight_words(&built.analyzed);
         let mut hits = Vec::with_capacity(candidates.len());
         for (i, c) in candidates.into_iter().enumerate() {
@@ -269,16 +272,17 @@ impl Engine {
     }
 
     fn search_articles_unguarded(&self, raw: &str, limit: usize) -> Result<Vec<ArticleHit>> {
+        let searcher = self.reader.searcher();
         let parsed = ParsedQuery::parse(raw);
-        let built = self.build(&parsed)?;
+        let built = self.build(&searcher, &parsed)?;
         let limit = limit.max(1);
         // Most articles have a few passages: start with a few per article and
         // look deeper only while passages of the same articles fill the list.
         let mut depth = limit * ranking::PASSAGES_PER_ARTICLE;
         loop {
-            let candidates = self.rank(&built, depth)?.candidates;
+            let candidates = self.rank(&searcher, &built, depth)?.candidates;
             let exhausted = candidates.len() < depth;
-            let paths = self.paths(&candidates)?;
+            let paths = self.paths(&searcher, &candidates)?;
             let mut seen = HashSet::new();
             let mut articles: Vec<ArticleHit> = Vec::with_capacity(limit);
             for (c, path) in candidates.into_iter().zip(paths) {
@@ -325,12 +329,15 @@ impl Engine {
     }
 
     /// Analyzes a parsed query and builds its tantivy query against this index.
-    fn build(&self, parsed: &ParsedQuery) -> Result<query::BuiltQuery, QueryError> {
+    fn build(
+        &self,
+        searcher: &Searcher,
+        parsed: &ParsedQuery,
+    ) -> Result<query::BuiltQuery, QueryError> {
         let analyzed = AnalyzedQuery::new(parsed, &self.lexicon, &self.synonyms);
-        let searcher = self.reader.searcher();
         let doc_freq = |field: tantivy::schema::Field, word: &str| {
             self.doc_freqs
-                .get(&searcher, &Term::from_field_text(field, word))
+                .get(searcher, &Term::from_field_text(field, word))
                 .unwrap_or(0)
         };
         let stats = query::TermStats {
@@ -350,8 +357,14 @@ impl Engine {
     /// `depth` above [`ranking::FIRST_PAGE`]) the results come from the
     /// query expanded by [`feedback`]. A passage's rank therefore does not
     /// depend on `depth`: `-n 10` shows the first ten of `-n 100`.
-    fn rank(&self, built: &query::BuiltQuery, depth: usize) -> Result<Ranking> {
-        let (total, mut candidates) = self.rank_query(built.query.as_ref(), built, depth)?;
+    fn rank(
+        &self,
+        searcher: &Searcher,
+        built: &query::BuiltQuery,
+        depth: usize,
+    ) -> Result<Ranking> {
+        let (total, mut candidates) =
+            self.rank_query(searcher, built.query.as_ref(), built, depth)?;
         let mut ranking = Ranking {
             total,
             candidates: Vec::new(),
@@ -361,7 +374,7 @@ impl Engine {
             ranking.candidates = candidates;
             return Ok(ranking);
         }
-        let Some(expansion) = self.expansion(built, &candidates)? else {
+        let Some(expansion) = self.expansion(searcher, built, &candidates)? else {
             ranking.candidates = candidates;
             return Ok(ranking);
         };
@@ -370,7 +383,8 @@ impl Engine {
             (Occur::Should, expansion.query.box_clone()),
         ]);
         // Every passage the expanded query matches can be returned.
-        let (total, more) = self.rank_query(&expanded, built, depth + ranking::FIRST_PAGE)?;
+        let (total, more) =
+            self.rank_query(searcher, &expanded, built, depth + ranking::FIRST_PAGE)?;
         ranking.total = total;
         candidates.truncate(ranking::FIRST_PAGE);
         let first_page: HashSet<DocAddress> = candidates.iter().map(|c| c.address).collect();
@@ -393,15 +407,15 @@ impl Engine {
     /// `query` run and re-ranked by coverage (see [`Engine::rank`]).
     fn rank_query(
         &self,
+        searcher: &Searcher,
         query: &dyn Query,
         built: &query::BuiltQuery,
         depth: usize,
     ) -> Result<(usize, Vec<Candidate>)> {
         let damaged = |e: tantivy::TantivyError| OpenError::damaged(&self.index.dir, e);
-        let searcher = self.reader.searcher();
         let fetch = depth.max(ranking::RERANK_DEPTH);
         let stats = stats::KeptStats {
-            searcher: &searcher,
+            searcher,
             doc_freqs: &self.doc_freqs,
         };
         let collector = (Count, TopDocs::with_limit(fetch).order_by_score());
@@ -411,7 +425,7 @@ impl Engine {
         let head = top.len().min(ranking::RERANK_DEPTH);
         let addresses: Vec<DocAddress> = top[..head].iter().map(|(_, a)| *a).collect();
         let mut presence = Presence::new(
-            &searcher,
+            searcher,
             &self.index.fields,
             &self.prefixes,
             &self.doc_freqs,
@@ -452,15 +466,19 @@ impl Engine {
     }
 
     /// Which of `addresses` `query` matches.
-    fn matching(&self, query: &dyn Query, addresses: &[DocAddress]) -> Result<HashSet<DocAddress>> {
+    fn matching(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        addresses: &[DocAddress],
+    ) -> Result<HashSet<DocAddress>> {
         let mut found = HashSet::new();
         if addresses.is_empty() {
             return Ok(found);
         }
         let damaged = |e: tantivy::TantivyError| OpenError::damaged(&self.index.dir, e);
-        let searcher = self.reader.searcher();
         let weight = query
-            .weight(EnableScoring::disabled_from_searcher(&searcher))
+            .weight(EnableScoring::disabled_from_searcher(searcher))
             .map_err(damaged)?;
         let mut sorted = addresses.to_vec();
         sorted.sort();
@@ -481,6 +499,7 @@ impl Engine {
     /// expansion terms would bypass) or when no term qualifies.
     fn expansion(
         &self,
+        searcher: &Searcher,
         built: &query::BuiltQuery,
         candidates: &[Candidate],
     ) -> Result<Option<Feedback>> {
@@ -489,7 +508,6 @@ impl Engine {
             return Ok(None);
         }
         let fields = &self.index.fields;
-        let searcher = self.reader.searcher();
         let mut passages = Vec::new();
         for c in candidates.iter().take(ranking::FEEDBACK_PASSAGES) {
             let doc: TantivyDocument = searcher
@@ -503,7 +521,7 @@ impl Engine {
         let idf = |term: &str| {
             let docs = self
                 .doc_freqs
-                .get(&searcher, &Term::from_field_text(fields.chars, term))
+                .get(searcher, &Term::from_field_text(fields.chars, term))
                 .unwrap_or(0);
             (docs > 0 && !ranking::is_common(docs, num_docs)).then(|| ranking::idf(docs, num_docs))
         };
@@ -532,14 +550,18 @@ impl Engine {
 
     /// The article path of each candidate, from the path column (no stored
     /// passage is read).
-    fn paths(&self, candidates: &[Candidate]) -> Result<Vec<String>> {
-        let table = match self.path_table.get() {
-            Some(table) => table,
+    fn paths(&self, searcher: &Searcher, candidates: &[Candidate]) -> Result<Vec<String>> {
+        let generation = kept::Generation::of(searcher);
+        let mut kept = self.path_table.lock().unwrap_or_else(|e| e.into_inner());
+        let table = match kept.as_ref().filter(|(g, _)| *g == generation) {
+            Some((_, table)) => Arc::clone(table),
             None => {
-                let table = self.read_path_table()?;
-                self.path_table.get_or_init(|| table)
+                let table = Arc::new(self.read_path_table(searcher)?);
+                *kept = Some((generation, Arc::clone(&table)));
+                table
             }
         };
+        drop(kept);
         Ok(candidates
             .iter()
             .map(|c| {
@@ -556,9 +578,8 @@ impl Engine {
 
     /// Every segment's path column and its dictionary read out in full:
     /// looking paths up one by one decompresses a block each time.
-    fn read_path_table(&self) -> Result<PathTable> {
+    fn read_path_table(&self, searcher: &Searcher) -> Result<PathTable> {
         let damaged = |e: &dyn std::fmt::Display| OpenError::damaged(&self.index.dir, e);
-        let searcher = self.reader.searcher();
         let mut table = PathTable {
             ords: Vec::new(),
             paths: Vec::new(),
