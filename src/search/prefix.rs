@@ -145,7 +145,7 @@ pub struct Matches {
 const PREFIX_CACHE_DOCS: usize = 4 << 20;
 
 /// The matches of lone characters, kept for one searcher (see
-/// [`Generation`]) and shared by an [`super::Engine`]'s [`PrefixQuery`]s
+/// `kept::Generation`) and shared by an [`super::Engine`]'s [`PrefixQuery`]s
 /// and presence checks: a common character starts hundreds of terms, so
 /// finding its passages reads hundreds of posting lists, and a batch of
 /// questions asks for the same characters again and again.

@@ -569,7 +569,7 @@ fn phrase_query(
     )))
 }
 
-/// `grams` (from [`analysis::phrase_grams`]) combined with `occur`.
+/// `grams` (from [`crate::analysis::phrase_grams`]) combined with `occur`.
 fn grams_query(
     fields: &Fields,
     prefixes: &Arc<PrefixCache>,

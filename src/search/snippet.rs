@@ -58,7 +58,7 @@ impl Snippet {
 const NORMALIZED_PASSAGES_BYTES: usize = 8 << 20;
 
 /// Normalized passages by address, kept for one searcher (an address names
-/// another passage once segments merge; see [`Generation`]): normalizing
+/// another passage once segments merge; see `kept::Generation`): normalizing
 /// is most of a snippet's work, and a batch of questions shows many
 /// passages again (on InsuranceQA-zh, 46% of the hits of 2,000 questions).
 pub struct NormalizedPassages {

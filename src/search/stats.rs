@@ -4,7 +4,7 @@
 //! weighting it (BM25) asks again for every field; each answer is a lookup
 //! in the term dictionary of every segment. A batch of questions asks about
 //! the same words again and again, so the answers are kept, for the
-//! searcher they were counted with (see [`Generation`]).
+//! searcher they were counted with (see `kept::Generation`).
 
 use tantivy::query::Bm25StatisticsProvider;
 use tantivy::schema::Field;
