@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::analysis::Lexicon;
+use crate::analysis::Segmenters;
 use crate::cli::{Cli, ColorWhen, Command, EvalArgs, IndexArgs, Locations, SearchArgs};
 use crate::config::Settings;
 use crate::eval;
@@ -68,7 +68,7 @@ fn run_index(args: &IndexArgs) -> Result<Exit> {
         wait: if args.wait { Wait::Yes } else { Wait::No },
         user_files: user_files(&locations),
     };
-    let report = update_with_progress(&corpus, index_dir, &settings.lexicon, options)?;
+    let report = update_with_progress(&corpus, index_dir, &settings.segmenters, options)?;
     print_report(&report, &corpus, index_dir, &mut io::stdout().lock())?;
     Ok(Exit::Success)
 }
@@ -119,7 +119,7 @@ fn resolve_corpus(locations: &Locations, stored: Option<&Path>) -> PathBuf {
 fn update_with_progress(
     corpus: &Path,
     index_dir: &Path,
-    lexicon: &Arc<Lexicon>,
+    segmenters: &Arc<Segmenters>,
     options: UpdateOptions,
 ) -> Result<UpdateReport> {
     let bar = if io::stderr().is_terminal() {
@@ -155,7 +155,7 @@ fn update_with_progress(
         }
     };
     let result = crate::panic_guard::catch(std::panic::AssertUnwindSafe(|| {
-        index::update(corpus, index_dir, lexicon, options, &mut on_progress)
+        index::update(corpus, index_dir, segmenters, options, &mut on_progress)
     }));
     bar.finish_and_clear();
     result.unwrap_or_else(|message| {
@@ -259,10 +259,10 @@ fn open_engine(locations: &Locations, refresh: bool, many_queries: bool) -> Resu
     let locations = &remembered(locations, stored);
     let corpus = resolve_corpus(locations, stored.and_then(|m| m.corpus.as_deref()));
     let settings = Settings::load(&corpus, locations)?;
-    let lexicon = &settings.lexicon;
+    let segmenters = &settings.segmenters;
     if many_queries {
         // Loads while the index is opened and checked.
-        lexicon.preload();
+        segmenters.preload();
     }
     let update = UpdateOptions {
         rebuild: false,
@@ -270,11 +270,11 @@ fn open_engine(locations: &Locations, refresh: bool, many_queries: bool) -> Resu
         user_files: user_files(locations),
     };
     let opened = if refresh {
-        let report = update_with_progress(&corpus, &locations.index, lexicon, update.clone())?;
+        let report = update_with_progress(&corpus, &locations.index, segmenters, update.clone())?;
         print_report(&report, &corpus, &locations.index, &mut io::stderr().lock())?;
-        index::open(&locations.index, lexicon)
+        index::open(&locations.index, segmenters)
     } else {
-        payload.and_then(|payload| index::open_with(&locations.index, payload, lexicon))
+        payload.and_then(|payload| index::open_with(&locations.index, payload, segmenters))
     };
     let opened = match opened {
         Err(OpenError::Missing(_)) => {
@@ -283,9 +283,10 @@ fn open_engine(locations: &Locations, refresh: bool, many_queries: bool) -> Resu
                 printable_path(&locations.index),
                 printable_path(&corpus)
             );
-            let report = update_with_progress(&corpus, &locations.index, lexicon, update.clone())?;
+            let report =
+                update_with_progress(&corpus, &locations.index, segmenters, update.clone())?;
             print_report(&report, &corpus, &locations.index, &mut io::stderr().lock())?;
-            index::open(&locations.index, lexicon)?
+            index::open(&locations.index, segmenters)?
         }
         Ok(opened) => {
             if !refresh {
@@ -297,9 +298,14 @@ fn open_engine(locations: &Locations, refresh: bool, many_queries: bool) -> Resu
     };
     if many_queries {
         // Waited for here, so that no query's time includes it.
-        lexicon.full();
+        segmenters.full();
     }
-    Engine::new(opened, Arc::clone(lexicon), settings.synonyms, many_queries)
+    Engine::new(
+        opened,
+        Arc::clone(segmenters),
+        settings.synonyms,
+        many_queries,
+    )
 }
 
 fn run_search(args: &SearchArgs) -> Result<Exit> {

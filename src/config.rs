@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
-use crate::analysis::{Dictionary, Lexicon, Synonyms};
+use crate::analysis::{Dictionary, Segmenters, Synonyms};
 use crate::cli::Locations;
 
 /// Folder inside the corpus for zhsearch's own files (hidden: never indexed).
@@ -20,7 +20,7 @@ pub const CORPUS_SYNONYMS: &str = "synonyms.txt";
 pub struct Settings {
     pub corpus: PathBuf,
     pub index: PathBuf,
-    pub lexicon: Arc<Lexicon>,
+    pub segmenters: Arc<Segmenters>,
     pub synonyms: Synonyms,
 }
 
@@ -53,7 +53,7 @@ impl Settings {
         Ok(Settings {
             corpus: corpus.to_path_buf(),
             index: locations.index.clone(),
-            lexicon: Arc::new(Lexicon::new(dictionary)),
+            segmenters: Arc::new(Segmenters::new(dictionary)),
             synonyms,
         })
     }

@@ -30,7 +30,7 @@ pub use dictionary::Dictionary;
 pub use grams::{normalized_phrase_grams, phrase_grams};
 pub use normalize::Normalized;
 pub use script::is_han;
-pub use segment::{Lexicon, Segmenter};
+pub use segment::{Segmenter, Segmenters};
 pub use synonyms::Synonyms;
 pub use tokenizer::{CharTokenizer, WordTokenizer, char_tokens, word_tokens};
 
@@ -48,9 +48,9 @@ pub const ANALYZER_VERSION: u32 = 4;
 
 /// Registers the zhsearch tokenizers on `index` (needed on every open: tantivy
 /// only knows its built-in tokenizers by itself).
-pub fn register_tokenizers(index: &tantivy::Index, lexicon: &Arc<Lexicon>) {
+pub fn register_tokenizers(index: &tantivy::Index, segmenters: &Arc<Segmenters>) {
     let tokenizers = index.tokenizers();
-    tokenizers.register(WORDS, WordTokenizer::new(Arc::clone(lexicon)));
+    tokenizers.register(WORDS, WordTokenizer::new(Arc::clone(segmenters)));
     tokenizers.register(CHARS, CharTokenizer);
 }
 

@@ -23,7 +23,7 @@ use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 use super::normalize::Normalized;
 use super::script::{Script, script_runs};
-use super::segment::{Lexicon, Segmenter};
+use super::segment::{Segmenter, Segmenters};
 use super::stopwords::is_stop_word;
 
 /// Where a token lies in the normalized text: its bytes and its characters
@@ -159,12 +159,12 @@ fn normalized_once(original: &str) -> Rc<Normalized> {
 /// The words analyzer as a tantivy tokenizer (see the module docs).
 #[derive(Clone)]
 pub struct WordTokenizer {
-    lexicon: Arc<Lexicon>,
+    segmenters: Arc<Segmenters>,
 }
 
 impl WordTokenizer {
-    pub fn new(lexicon: Arc<Lexicon>) -> Self {
-        WordTokenizer { lexicon }
+    pub fn new(segmenters: Arc<Segmenters>) -> Self {
+        WordTokenizer { segmenters }
     }
 }
 
@@ -235,7 +235,7 @@ impl Tokenizer for WordTokenizer {
         // The whole dictionary when loaded (a big update or a batch of
         // queries), else a jieba of the entries in this text.
         let text = normalized.as_str();
-        let spans = word_spans(|| self.lexicon.for_text(text), text);
+        let spans = word_spans(|| self.segmenters.for_text(text), text);
         SpanTokenStream::new(normalized, spans)
     }
 }
@@ -399,9 +399,9 @@ mod tests {
     fn tokenizers_stream_the_same_tokens_whatever_came_before() {
         // The tokenizers reuse the last normalized text on their thread:
         // texts in any order, repeated or not, must give their own tokens.
-        let lexicon = Arc::new(Lexicon::new(crate::analysis::Dictionary::builtin()));
-        lexicon.preload();
-        let mut words = WordTokenizer::new(Arc::clone(&lexicon));
+        let segmenters = Arc::new(Segmenters::new(crate::analysis::Dictionary::builtin()));
+        segmenters.preload();
+        let mut words = WordTokenizer::new(Arc::clone(&segmenters));
         let mut chars = CharTokenizer;
         let texts = [
             "日本eSIM卡如何注销？",
@@ -414,7 +414,7 @@ mod tests {
         for text in texts {
             assert_eq!(
                 streamed(&mut words, text),
-                word_tokens(lexicon.full(), text),
+                word_tokens(segmenters.full(), text),
                 "{text:?}"
             );
             assert_eq!(streamed(&mut chars, text), char_tokens(text), "{text:?}");

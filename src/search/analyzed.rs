@@ -11,7 +11,7 @@
 use super::query::{MAX_WORDS, ParsedQuery};
 use super::ranking::MAX_EXPANSIONS;
 use super::rerank::{self, Concept};
-use crate::analysis::{self, Lexicon, Normalized, QueryTerms, Synonyms};
+use crate::analysis::{self, Normalized, QueryTerms, Segmenters, Synonyms};
 
 /// Most character grams a query uses, for the same reason as [`MAX_WORDS`]:
 /// a Han word of two characters has about two grams.
@@ -81,15 +81,19 @@ pub struct Expansion {
 }
 
 impl AnalyzedQuery {
-    /// Analyzes `parsed` with the dictionary of `lexicon` and `synonyms`.
-    pub fn new(parsed: &ParsedQuery, lexicon: &Lexicon, synonyms: &Synonyms) -> AnalyzedQuery {
+    /// Analyzes `parsed` with the dictionary of `segmenters` and `synonyms`.
+    pub fn new(
+        parsed: &ParsedQuery,
+        segmenters: &Segmenters,
+        synonyms: &Synonyms,
+    ) -> AnalyzedQuery {
         let mut all_text = parsed.text.clone();
         for phrase in &parsed.phrases {
             all_text.push(' ');
             all_text.push_str(phrase);
         }
         let normalized = Normalized::new(&all_text);
-        let segmenter = lexicon.for_text(normalized.as_str());
+        let segmenter = segmenters.for_text(normalized.as_str());
         let mut terms = analysis::analyze_normalized_query(&segmenter, normalized.as_str());
         let ignored = if terms.words.len() > MAX_WORDS {
             terms.words.split_off(MAX_WORDS)
@@ -105,7 +109,7 @@ impl AnalyzedQuery {
             .iter()
             .flat_map(|(_, found)| found.iter().map(String::as_str))
             .collect();
-        let synonym_segmenter = lexicon.for_text(&synonym_text.join("\n"));
+        let synonym_segmenter = segmenters.for_text(&synonym_text.join("\n"));
         let expansions: Vec<Expansion> = found
             .into_iter()
             .map(|(entry, synonyms)| Expansion {
@@ -220,11 +224,11 @@ mod tests {
     use super::*;
     use std::sync::LazyLock;
 
-    static LEXICON: LazyLock<Lexicon> =
-        LazyLock::new(|| Lexicon::new(crate::analysis::Dictionary::builtin()));
+    static SEGMENTERS: LazyLock<Segmenters> =
+        LazyLock::new(|| Segmenters::new(crate::analysis::Dictionary::builtin()));
 
     fn analyze(raw: &str) -> AnalyzedQuery {
-        AnalyzedQuery::new(&ParsedQuery::parse(raw), &LEXICON, &Synonyms::builtin())
+        AnalyzedQuery::new(&ParsedQuery::parse(raw), &SEGMENTERS, &Synonyms::builtin())
     }
 
     #[test]

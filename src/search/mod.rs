@@ -30,7 +30,7 @@ pub use analyzed::AnalyzedQuery;
 pub use query::{ParsedQuery, QueryError};
 pub use snippet::{DEFAULT_SNIPPET_CHARS, Snippet};
 
-use crate::analysis::{Lexicon, Synonyms};
+use crate::analysis::{Segmenters, Synonyms};
 use crate::index::{OpenError, PATH_COLUMN, SearchIndex};
 use presence::Presence;
 
@@ -113,7 +113,7 @@ pub const MANY_QUERIES_STORE_CACHE_BYTES: usize = 64 * 1024 * 1024;
 pub struct Engine {
     index: SearchIndex,
     reader: IndexReader,
-    lexicon: Arc<Lexicon>,
+    segmenters: Arc<Segmenters>,
     synonyms: Synonyms,
     /// Read on first use by [`Engine::search_articles`], for the searcher
     /// of its generation.
@@ -134,19 +134,19 @@ impl Engine {
     /// block once rather than once per hit.
     pub fn new(
         index: SearchIndex,
-        lexicon: Arc<Lexicon>,
+        segmenters: Arc<Segmenters>,
         synonyms: Synonyms,
         many_queries: bool,
     ) -> Result<Engine> {
         let dir = index.dir.clone();
         guarded(&dir, || {
-            Self::new_unguarded(index, lexicon, synonyms, many_queries)
+            Self::new_unguarded(index, segmenters, synonyms, many_queries)
         })
     }
 
     fn new_unguarded(
         index: SearchIndex,
-        lexicon: Arc<Lexicon>,
+        segmenters: Arc<Segmenters>,
         synonyms: Synonyms,
         many_queries: bool,
     ) -> Result<Engine> {
@@ -167,7 +167,7 @@ impl Engine {
         Ok(Engine {
             index,
             reader,
-            lexicon,
+            segmenters,
             synonyms,
             path_table: Mutex::new(None),
             prefixes: Arc::default(),
@@ -334,7 +334,7 @@ impl Engine {
         searcher: &Searcher,
         parsed: &ParsedQuery,
     ) -> Result<query::BuiltQuery, QueryError> {
-        let analyzed = AnalyzedQuery::new(parsed, &self.lexicon, &self.synonyms);
+        let analyzed = AnalyzedQuery::new(parsed, &self.segmenters, &self.synonyms);
         let doc_freq = |field: tantivy::schema::Field, word: &str| {
             self.doc_freqs
                 .get(searcher, &Term::from_field_text(field, word))

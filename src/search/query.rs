@@ -616,11 +616,11 @@ fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
 mod tests {
     use super::*;
     use crate::analysis::Synonyms;
-    use crate::search::testing::{LEXICON, TestIndex};
+    use crate::search::testing::{SEGMENTERS, TestIndex};
     use tantivy::Searcher;
 
     fn analyze(raw: &str, synonyms: &Synonyms) -> AnalyzedQuery {
-        AnalyzedQuery::new(&ParsedQuery::parse(raw), &LEXICON, synonyms)
+        AnalyzedQuery::new(&ParsedQuery::parse(raw), &SEGMENTERS, synonyms)
     }
 
     /// Builds with the statistics of `index` and runs `f` on the stages' inputs.

@@ -6,12 +6,12 @@ use tantivy::collector::Count;
 use tantivy::query::Query;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument};
 
-use crate::analysis::{self, Dictionary, Lexicon};
+use crate::analysis::{self, Dictionary, Segmenters};
 use crate::index::Fields;
 
-/// One lexicon for every test: loading jieba is the slow part.
-pub static LEXICON: LazyLock<Arc<Lexicon>> =
-    LazyLock::new(|| Arc::new(Lexicon::new(Dictionary::builtin())));
+/// One set of segmenters for every test: loading jieba is the slow part.
+pub static SEGMENTERS: LazyLock<Arc<Segmenters>> =
+    LazyLock::new(|| Arc::new(Segmenters::new(Dictionary::builtin())));
 
 /// An index of passages given as text, all in one article.
 pub struct TestIndex {
@@ -25,7 +25,7 @@ impl TestIndex {
     pub fn new(texts: &[&str]) -> TestIndex {
         let (schema, fields) = Fields::build_schema();
         let index = Index::create_in_ram(schema);
-        analysis::register_tokenizers(&index, &LEXICON);
+        analysis::register_tokenizers(&index, &SEGMENTERS);
         let writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
         let reader = index
             .reader_builder()
