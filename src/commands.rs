@@ -81,7 +81,7 @@ fn update(config: &Config, options: UpdateOptions) -> Result<UpdateReport> {
         index::update(
             &config.corpus,
             &config.index,
-            &config.lexicon,
+            &config.segmenters,
             options,
             &mut |event| display.show(event),
         )
@@ -121,7 +121,7 @@ fn open_engine(mut config: Config, freshness: Freshness, workload: Workload) -> 
     let many_queries = workload == Workload::ManyQueries;
     if many_queries {
         // Loads while the index is opened and checked.
-        config.lexicon.preload();
+        config.segmenters.preload();
     }
     let update_options = UpdateOptions {
         rebuild: false,
@@ -139,11 +139,11 @@ fn open_engine(mut config: Config, freshness: Freshness, workload: Workload) -> 
                 &mut io::stderr(),
                 notes,
             )?;
-            index::open(&config.index, &config.lexicon)
+            index::open(&config.index, &config.segmenters)
         }
         Freshness::AsIs => config
             .take_payload()
-            .and_then(|payload| index::open_with(&config.index, payload, &config.lexicon)),
+            .and_then(|payload| index::open_with(&config.index, payload, &config.segmenters)),
     };
     let opened = match opened {
         Err(OpenError::Missing(_)) => {
@@ -156,7 +156,7 @@ fn open_engine(mut config: Config, freshness: Freshness, workload: Workload) -> 
                 &mut io::stderr(),
                 notes,
             )?;
-            index::open(&config.index, &config.lexicon)?
+            index::open(&config.index, &config.segmenters)?
         }
         Ok(opened) => {
             if freshness == Freshness::AsIs {
@@ -169,9 +169,9 @@ fn open_engine(mut config: Config, freshness: Freshness, workload: Workload) -> 
     };
     if many_queries {
         // Waited for here, so that no query's time includes it.
-        config.lexicon.full();
+        config.segmenters.full();
     }
-    Engine::new(opened, config.lexicon, config.synonyms, many_queries)
+    Engine::new(opened, config.segmenters, config.synonyms, many_queries)
 }
 
 /// Compares the corpus with the record of the files the index holds.

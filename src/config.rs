@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
-use crate::analysis::{Dictionary, Lexicon, Synonyms};
+use crate::analysis::{Dictionary, Segmenters, Synonyms};
 use crate::index::{self, OpenError, Payload, UserFiles};
 
 /// Folder inside the corpus for zhsearch's own files (hidden: never indexed).
@@ -57,7 +57,7 @@ pub struct Config {
     /// The index folder.
     pub index: PathBuf,
     /// The dictionary (built-in plus user words) and its segmenters.
-    pub lexicon: Arc<Lexicon>,
+    pub segmenters: Arc<Segmenters>,
     /// The built-in synonym groups plus the user's.
     pub synonyms: Synonyms,
     /// The user files named by a flag or remembered by the index, absolute,
@@ -84,7 +84,7 @@ impl Config {
             stored.and_then(|m| m.corpus.as_deref()),
         );
         let in_corpus = corpus.join(CORPUS_SETTINGS_DIR);
-        let lexicon = Arc::new(Lexicon::new(read_dictionary(&user_files(
+        let segmenters = Arc::new(Segmenters::new(read_dictionary(&user_files(
             dict.as_deref(),
             &in_corpus.join(CORPUS_DICT),
         ))?));
@@ -96,7 +96,7 @@ impl Config {
             requested: requested.clone(),
             corpus,
             index: requested.index.clone(),
-            lexicon,
+            segmenters,
             synonyms: all_synonyms,
             user_files: UserFiles {
                 dict: dict.as_deref().map(absolute),

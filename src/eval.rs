@@ -147,17 +147,17 @@ pub fn ndcg(ranked: &[bool], num_relevant: usize, k: usize) -> f64 {
 
 /// The four measures, for one question or averaged over many.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Scores {
+pub struct Metrics {
     pub mrr_at_10: f64,
     pub recall_at_10: f64,
     pub recall_at_100: f64,
     pub ndcg_at_10: f64,
 }
 
-impl Scores {
-    /// The scores of one ranked list against `num_relevant` relevant articles.
-    pub fn of(ranked: &[bool], num_relevant: usize) -> Scores {
-        Scores {
+impl Metrics {
+    /// The measures of one ranked list against `num_relevant` relevant articles.
+    pub fn of(ranked: &[bool], num_relevant: usize) -> Metrics {
+        Metrics {
             mrr_at_10: reciprocal_rank(ranked, 10),
             recall_at_10: recall(ranked, num_relevant, 10),
             recall_at_100: recall(ranked, num_relevant, 100),
@@ -165,14 +165,14 @@ impl Scores {
         }
     }
 
-    /// The mean of each measure; all zero for no scores.
-    pub fn mean(all: &[Scores]) -> Scores {
+    /// The mean of each measure; all zero for none.
+    pub fn mean(all: &[Metrics]) -> Metrics {
         if all.is_empty() {
-            return Scores::default();
+            return Metrics::default();
         }
         let n = all.len() as f64;
-        let sum = |f: fn(&Scores) -> f64| all.iter().map(f).sum::<f64>() / n;
-        Scores {
+        let sum = |f: fn(&Metrics) -> f64| all.iter().map(f).sum::<f64>() / n;
+        Metrics {
             mrr_at_10: sum(|s| s.mrr_at_10),
             recall_at_10: sum(|s| s.recall_at_10),
             recall_at_100: sum(|s| s.recall_at_100),
@@ -186,7 +186,7 @@ impl Scores {
 pub struct Outcome {
     pub line: usize,
     pub query: String,
-    pub scores: Scores,
+    pub scores: Metrics,
     /// Time to rank the articles.
     pub took: Duration,
     /// Why the query could not run; it then scores zero.
@@ -197,7 +197,7 @@ pub struct Outcome {
 #[derive(Debug, Clone)]
 pub struct Report {
     /// Means over all questions, failed ones included as zero.
-    pub mean: Scores,
+    pub mean: Metrics,
     /// One per question, in file order.
     pub outcomes: Vec<Outcome>,
     /// Relevant ids (counted once per question) that name no indexed article:
@@ -232,7 +232,7 @@ pub fn evaluate(engine: &Engine, questions: &[Question]) -> Result<Report> {
         .flat_map(|p| article_ids(p).map(str::to_string).collect::<Vec<_>>())
         .collect();
     let mut report = Report {
-        mean: Scores::default(),
+        mean: Metrics::default(),
         outcomes: Vec::with_capacity(questions.len()),
         unknown_ids: 0,
         total_ids: 0,
@@ -255,9 +255,9 @@ pub fn evaluate(engine: &Engine, questions: &[Question]) -> Result<Report> {
                     .iter()
                     .map(|a| is_relevant(&a.path, &relevant))
                     .collect();
-                (Scores::of(&ranked, relevant.len()), None)
+                (Metrics::of(&ranked, relevant.len()), None)
             }
-            Err(err) if err.is::<QueryError>() => (Scores::default(), Some(err.to_string())),
+            Err(err) if err.is::<QueryError>() => (Metrics::default(), Some(err.to_string())),
             Err(err) => {
                 return Err(err.context(format!(
                     "question on line {}: {}",
@@ -273,8 +273,8 @@ pub fn evaluate(engine: &Engine, questions: &[Question]) -> Result<Report> {
             error,
         });
     }
-    let all: Vec<Scores> = report.outcomes.iter().map(|o| o.scores).collect();
-    report.mean = Scores::mean(&all);
+    let all: Vec<Metrics> = report.outcomes.iter().map(|o| o.scores).collect();
+    report.mean = Metrics::mean(&all);
     report.elapsed = started.elapsed();
     Ok(report)
 }
@@ -333,7 +333,7 @@ mod tests {
 
     #[test]
     fn scores_of_a_list_and_their_mean() {
-        let a = Scores::of(&[F, T], 2);
+        let a = Metrics::of(&[F, T], 2);
         assert_eq!(a.mrr_at_10, 0.5);
         assert_eq!(a.recall_at_10, 0.5);
         assert_eq!(a.recall_at_100, 0.5);
@@ -343,14 +343,14 @@ mod tests {
         ));
         let mut deep = vec![F; 50];
         deep.push(T);
-        let b = Scores::of(&deep, 1);
+        let b = Metrics::of(&deep, 1);
         assert_eq!(b.mrr_at_10, 0.0);
         assert_eq!(b.recall_at_10, 0.0);
         assert_eq!(b.recall_at_100, 1.0);
-        let mean = Scores::mean(&[a, b, Scores::default()]);
+        let mean = Metrics::mean(&[a, b, Metrics::default()]);
         assert!(close(mean.mrr_at_10, 0.5 / 3.0));
         assert!(close(mean.recall_at_100, 1.5 / 3.0));
-        assert_eq!(Scores::mean(&[]), Scores::default());
+        assert_eq!(Metrics::mean(&[]), Metrics::default());
     }
 
     #[test]

@@ -167,7 +167,7 @@ impl Dictionary {
         let user_max_chars = self.user.keys().map(|w| w.chars().count()).max();
         let mut entries: BTreeMap<&str, u64> = BTreeMap::new();
         for (start, c) in text.char_indices() {
-            if !super::tokenizer::is_han(c) {
+            if !super::script::is_han(c) {
                 continue;
             }
             let rest = &text[start..];
@@ -265,7 +265,7 @@ mod tests {
         for text in corpus {
             let mut run = String::new();
             for c in text.chars() {
-                if super::super::tokenizer::is_han(c) {
+                if super::super::script::is_han(c) {
                     run.push(c);
                 } else if !run.is_empty() {
                     out.push(std::mem::take(&mut run));
@@ -298,7 +298,7 @@ mod tests {
     fn entries_by_lookup<'t>(dictionary: &Dictionary, text: &'t str) -> BTreeMap<&'t str, u64> {
         let mut entries = BTreeMap::new();
         for (start, c) in text.char_indices() {
-            if !super::super::tokenizer::is_han(c) {
+            if !super::super::script::is_han(c) {
                 continue;
             }
             let ends = text[start..].char_indices().skip(1).map(|(i, _)| start + i);

@@ -5,7 +5,7 @@
 //! 1. [`normalize`]: Unicode NFKC (full-width letters, digits, punctuation and
 //!    the ideographic space fold to ASCII), then lowercase. Lossless for
 //!    highlighting: every character keeps a map back to its original bytes.
-//! 2. [`tokenizer::runs`]: split into Han runs and letter/digit runs; drop
+//! 2. [`script::script_runs`]: split into Han runs and letter/digit runs; drop
 //!    punctuation, whitespace and emoji.
 //! 3. Han runs are cut by jieba in search mode ([`segment`]); letter/digit runs
 //!    stay whole.
@@ -16,7 +16,9 @@
 //! opened by [`register_tokenizers`]: [`WORDS`] and [`CHARS`].
 
 pub mod dictionary;
+pub mod grams;
 pub mod normalize;
+pub mod script;
 pub mod segment;
 pub mod stopwords;
 pub mod synonyms;
@@ -25,13 +27,15 @@ pub mod tokenizer;
 use std::sync::Arc;
 
 pub use dictionary::Dictionary;
+pub use grams::{normalized_phrase_grams, phrase_grams};
 pub use normalize::Normalized;
-pub use segment::{Lexicon, Segmenter};
+pub use script::is_han;
+pub use segment::{Segmenter, Segmenters};
 pub use synonyms::Synonyms;
-pub use tokenizer::{CharTokenizer, WordTokenizer, char_tokens, is_han, word_tokens};
+pub use tokenizer::{CharTokenizer, WordTokenizer, char_tokens, word_tokens};
 
-use segment::Word;
-use tokenizer::{RunKind, runs};
+use grams::push_run_grams;
+use script::{Script, script_runs};
 
 /// Name of the words tokenizer in the tantivy index.
 pub const WORDS: &str = "zh_words";
@@ -44,9 +48,9 @@ pub const ANALYZER_VERSION: u32 = 4;
 
 /// Registers the zhsearch tokenizers on `index` (needed on every open: tantivy
 /// only knows its built-in tokenizers by itself).
-pub fn register_tokenizers(index: &tantivy::Index, lexicon: &Arc<Lexicon>) {
+pub fn register_tokenizers(index: &tantivy::Index, segmenters: &Arc<Segmenters>) {
     let tokenizers = index.tokenizers();
-    tokenizers.register(WORDS, WordTokenizer::new(Arc::clone(lexicon)));
+    tokenizers.register(WORDS, WordTokenizer::new(Arc::clone(segmenters)));
     tokenizers.register(CHARS, CharTokenizer);
 }
 
@@ -61,7 +65,7 @@ pub struct QueryTerms {
     pub stopped: Vec<String>,
     /// Distinct character grams for the chars field: the bigrams of each Han
     /// run but those inside a stop word, content characters standing alone,
-    /// and letter/digit runs whole (see `push_run_grams`).
+    /// and letter/digit runs whole (see [`grams`]).
     pub grams: Vec<String>,
     /// Content words in query order without overlaps (jieba's exact mode),
     /// for proximity: adjacent pairs should stand close together in a passage.
@@ -80,25 +84,30 @@ impl QueryTerms {
 /// Stop words are dropped unless the query consists of nothing else (`如何`
 /// alone still searches for `如何`).
 pub fn analyze_query(segmenter: &Segmenter, text: &str) -> QueryTerms {
-    let terms = analyze_query_with(segmenter, text, true);
+    analyze_normalized_query(segmenter, Normalized::new(text).as_str())
+}
+
+/// [`analyze_query`] for text already normalized (see [`Normalized`]), so
+/// a caller that needs the normalized text too normalizes it once.
+pub fn analyze_normalized_query(segmenter: &Segmenter, normalized: &str) -> QueryTerms {
+    let terms = analyze_query_with(segmenter, normalized, true);
     if terms.words.is_empty() && !terms.stopped.is_empty() {
-        return analyze_query_with(segmenter, text, false);
+        return analyze_query_with(segmenter, normalized, false);
     }
     terms
 }
 
+/// The terms of `text`, which is normalized.
 fn analyze_query_with(segmenter: &Segmenter, text: &str, drop_stop_words: bool) -> QueryTerms {
-    let normalized = Normalized::new(text);
-    let text = normalized.as_str();
     let mut terms = QueryTerms {
         normalized: text.to_string(),
         ..QueryTerms::default()
     };
     let is_stop = |w: &str| drop_stop_words && stopwords::is_stop_word(w);
-    for run in runs(text) {
+    for run in script_runs(text) {
         let run_text = &text[run.bytes.clone()];
-        match run.kind {
-            RunKind::Alnum => {
+        match run.script {
+            Script::Alnum => {
                 if is_stop(run_text) {
                     push_distinct(&mut terms.stopped, run_text);
                 } else {
@@ -107,7 +116,7 @@ fn analyze_query_with(segmenter: &Segmenter, text: &str, drop_stop_words: bool) 
                     terms.sequence.push(run_text.to_string());
                 }
             }
-            RunKind::Han => {
+            Script::Han => {
                 for word in segmenter.search_words(run_text) {
                     if is_stop(word.text) {
                         push_distinct(&mut terms.stopped, word.text);
@@ -132,70 +141,10 @@ fn analyze_query_with(segmenter: &Segmenter, text: &str, drop_stop_words: bool) 
 /// stop words dropped: how a synonym entry such as `营业厅` or `NTT docomo`
 /// is looked for.
 pub fn exact_terms(segmenter: &Segmenter, text: &str) -> Vec<String> {
-    analyze_query_with(segmenter, text, true).sequence
+    analyze_query_with(segmenter, Normalized::new(text).as_str(), true).sequence
 }
 
-/// Character grams of a Han run cut into `words` (jieba exact mode): every
-/// bigram except those inside one stop word, and each content character
-/// that stands alone between stop words (or is the whole run).
-///
-/// Bigrams across word boundaries, even into a stop word (`带哪`, `要带` of
-/// `要带哪些材料`), match a passage phrased like the question: on
-/// InsuranceQA-zh keeping them raised MRR@10 from 0.2391 to 0.2410 and
-/// Recall@100 from 0.5263 to 0.5368, and keeping only the bigrams inside
-/// each word lowered MRR@10 to 0.2221. Bigrams inside one stop word (`哪些`)
-/// say nothing about the topic.
-fn push_run_grams(grams: &mut Vec<String>, words: &[Word], is_stop: &dyn Fn(&str) -> bool) {
-    // Each character with the index of its word and whether that is a stop word.
-    let chars: Vec<(char, usize, bool)> = words
-        .iter()
-        .enumerate()
-        .flat_map(|(i, w)| {
-            let stop = is_stop(w.text);
-            w.text.chars().map(move |c| (c, i, stop))
-        })
-        .collect();
-    let stop_at = |j: Option<usize>| j.and_then(|j| chars.get(j)).is_none_or(|c| c.2);
-    for (j, &(c, word, stop)) in chars.iter().enumerate() {
-        if let Some(&(next, next_word, _)) = chars.get(j + 1)
-            && !(word == next_word && stop)
-        {
-            push_distinct(grams, &String::from_iter([c, next]));
-        }
-        let alone = !stop && stop_at(j.checked_sub(1)) && stop_at(Some(j + 1));
-        if alone {
-            push_distinct(grams, &c.to_string());
-        }
-    }
-}
-
-/// Terms of an exact phrase for the chars field, with their character
-/// offsets relative to the first: consecutive Han bigrams (or one unigram),
-/// letter/digit runs whole. `None` when the phrase has nothing searchable.
-pub fn phrase_grams(text: &str) -> Option<Vec<(usize, String)>> {
-    let normalized = Normalized::new(text);
-    let text = normalized.as_str();
-    let mut grams = Vec::new();
-    for run in runs(text) {
-        let run_text = &text[run.bytes.clone()];
-        match run.kind {
-            RunKind::Alnum => grams.push((run.char_start, run_text.to_string())),
-            RunKind::Han => {
-                let chars: Vec<char> = run_text.chars().collect();
-                if chars.len() == 1 {
-                    grams.push((run.char_start, run_text.to_string()));
-                }
-                for (i, pair) in chars.windows(2).enumerate() {
-                    grams.push((run.char_start + i, pair.iter().collect()));
-                }
-            }
-        }
-    }
-    let first = grams.first()?.0;
-    Some(grams.into_iter().map(|(at, g)| (at - first, g)).collect())
-}
-
-fn push_distinct(list: &mut Vec<String>, item: &str) {
+pub(crate) fn push_distinct(list: &mut Vec<String>, item: &str) {
     if !list.iter().any(|x| x == item) {
         list.push(item.to_string());
     }
@@ -247,17 +196,5 @@ mod tests {
     fn symbols_only_query_is_empty() {
         assert!(analyze_query(&SEGMENTER, "？？？ ！").is_empty());
         assert!(analyze_query(&SEGMENTER, "").is_empty());
-    }
-
-    #[test]
-    fn phrase_grams_keep_relative_positions() {
-        let grams = phrase_grams("“在线注销”").unwrap();
-        assert_eq!(
-            grams,
-            [(0, "在线".into()), (1, "线注".into()), (2, "注销".into())]
-        );
-        let grams = phrase_grams("eSIM卡").unwrap();
-        assert_eq!(grams, [(0, "esim".into()), (4, "卡".into())]);
-        assert_eq!(phrase_grams("？"), None);
     }
 }

@@ -1,9 +1,10 @@
 //! Word segmentation of Han text with jieba.
 //!
 //! Loading jieba's whole dictionary costs 0.1–0.2 s, so a process loads it at
-//! most once ([`Lexicon::full`]), and a one-off query avoids it altogether
-//! ([`Lexicon::for_text`]).
+//! most once ([`Segmenters::full`]), and a one-off query avoids it altogether
+//! ([`Segmenters::for_text`]).
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -13,7 +14,7 @@ use super::Dictionary;
 
 /// A dictionary with its segmenters: the full one, loaded on first use, for
 /// indexing; small per-query ones for one-off searches (see [`Dictionary`]).
-pub struct Lexicon {
+pub struct Segmenters {
     dictionary: Dictionary,
     full: OnceLock<Segmenter>,
     /// Set by [`Self::preload`]: from then on every segmenter is the full one,
@@ -21,9 +22,9 @@ pub struct Lexicon {
     preloading: AtomicBool,
 }
 
-impl Lexicon {
+impl Segmenters {
     pub fn new(dictionary: Dictionary) -> Self {
-        Lexicon {
+        Segmenters {
             dictionary,
             full: OnceLock::new(),
             preloading: AtomicBool::new(false),
@@ -46,45 +47,31 @@ impl Lexicon {
         if self.preloading.swap(true, Ordering::AcqRel) || self.full.get().is_some() {
             return;
         }
-        let lexicon = Arc::clone(self);
+        let segmenters = Arc::clone(self);
         // A failed spawn only means the first text loads it instead.
         let _ = std::thread::Builder::new()
             .name("dictionary".into())
             .spawn(move || {
-                lexicon.full();
+                segmenters.full();
             });
     }
 
     /// A segmenter for `normalized` text and its substrings: the full one if
     /// it is loaded or preloading, else one built from just the entries that
     /// occur in the text (same words, a fraction of the start-up time).
-    pub fn for_text(&self, normalized: &str) -> SegmenterRef<'_> {
+    pub fn for_text(&self, normalized: &str) -> Cow<'_, Segmenter> {
         match self.full.get() {
-            Some(full) => SegmenterRef::Borrowed(full),
-            None if self.preloading.load(Ordering::Acquire) => SegmenterRef::Borrowed(self.full()),
-            None => SegmenterRef::Owned(Box::new(self.dictionary.segmenter_for(normalized))),
+            Some(full) => Cow::Borrowed(full),
+            None if self.preloading.load(Ordering::Acquire) => Cow::Borrowed(self.full()),
+            None => Cow::Owned(self.dictionary.segmenter_for(normalized)),
         }
     }
 }
 
-/// A segmenter either shared or built for one text.
-pub enum SegmenterRef<'a> {
-    Borrowed(&'a Segmenter),
-    Owned(Box<Segmenter>),
-}
-
-impl std::ops::Deref for SegmenterRef<'_> {
-    type Target = Segmenter;
-
-    fn deref(&self) -> &Segmenter {
-        match self {
-            SegmenterRef::Borrowed(s) => s,
-            SegmenterRef::Owned(s) => s,
-        }
-    }
-}
-
-/// A loaded jieba dictionary, ready to cut Han text into words.
+/// A loaded jieba dictionary, ready to cut Han text into words. `Clone`
+/// only so that [`Segmenters::for_text`] can hand out a `Cow`; nothing
+/// clones one.
+#[derive(Clone)]
 pub struct Segmenter {
     jieba: Jieba,
 }

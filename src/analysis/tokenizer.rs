@@ -22,64 +22,9 @@ use std::sync::Arc;
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 use super::normalize::Normalized;
-use super::segment::{Lexicon, Segmenter};
+use super::script::{Script, script_runs};
+use super::segment::{Segmenter, Segmenters};
 use super::stopwords::is_stop_word;
-
-/// Whether `c` is a Han (CJK ideograph) character.
-pub fn is_han(c: char) -> bool {
-    matches!(c,
-        '\u{3400}'..='\u{4DBF}'
-        | '\u{4E00}'..='\u{9FFF}'
-        | '\u{F900}'..='\u{FAFF}'
-        | '\u{20000}'..='\u{3FFFF}'
-        | '〇')
-}
-
-/// The kind of a run of normalized text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RunKind {
-    /// Han characters, segmented by jieba.
-    Han,
-    /// Letters and digits of any other script, kept whole (`esim`, `ntt`, `2025`).
-    Alnum,
-}
-
-/// A maximal run of one kind: byte range and offset of its first character.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Run {
-    pub kind: RunKind,
-    pub bytes: std::ops::Range<usize>,
-    pub char_start: usize,
-}
-
-/// Splits normalized text into Han and letter/digit runs; everything else
-/// (punctuation, whitespace, symbols, emoji) separates runs and is dropped.
-pub fn runs(text: &str) -> Vec<Run> {
-    let mut out: Vec<Run> = Vec::new();
-    let mut current: Option<Run> = None;
-    for (char_index, (at, c)) in text.char_indices().enumerate() {
-        let kind = if is_han(c) {
-            Some(RunKind::Han)
-        } else if c.is_alphanumeric() {
-            Some(RunKind::Alnum)
-        } else {
-            None
-        };
-        match (&mut current, kind) {
-            (Some(run), Some(kind)) if run.kind == kind => run.bytes.end = at + c.len_utf8(),
-            (_, kind) => {
-                out.extend(current.take());
-                current = kind.map(|kind| Run {
-                    kind,
-                    bytes: at..at + c.len_utf8(),
-                    char_start: char_index,
-                });
-            }
-        }
-    }
-    out.extend(current);
-    out
-}
 
 /// Where a token lies in the normalized text: its bytes and its characters
 /// (the first character's index is the token's position).
@@ -100,9 +45,9 @@ fn word_spans<S: Deref<Target = Segmenter>>(
 ) -> Vec<Span> {
     let segmenter = LazyCell::new(segmenter);
     let mut spans = Vec::new();
-    for run in runs(text) {
-        match run.kind {
-            RunKind::Alnum => {
+    for run in script_runs(text) {
+        match run.script {
+            Script::Alnum => {
                 let chars = text[run.bytes.clone()].chars().count();
                 if !is_stop_word(&text[run.bytes.clone()]) {
                     spans.push(Span {
@@ -111,7 +56,7 @@ fn word_spans<S: Deref<Target = Segmenter>>(
                     });
                 }
             }
-            RunKind::Han => {
+            Script::Han => {
                 let han = &text[run.bytes.clone()];
                 for word in segmenter.search_words(han) {
                     if is_stop_word(word.text) {
@@ -135,16 +80,16 @@ fn char_spans(text: &str) -> Vec<Span> {
     let mut spans = Vec::new();
     // Byte offsets of a Han run's characters, then of its end.
     let mut starts: Vec<usize> = Vec::new();
-    for run in runs(text) {
-        match run.kind {
-            RunKind::Alnum => {
+    for run in script_runs(text) {
+        match run.script {
+            Script::Alnum => {
                 let chars = text[run.bytes.clone()].chars().count();
                 spans.push(Span {
                     chars: run.char_start..run.char_start + chars,
                     bytes: run.bytes,
                 });
             }
-            RunKind::Han => {
+            Script::Han => {
                 starts.clear();
                 starts.extend(
                     text[run.bytes.clone()]
@@ -214,12 +159,12 @@ fn normalized_once(original: &str) -> Rc<Normalized> {
 /// The words analyzer as a tantivy tokenizer (see the module docs).
 #[derive(Clone)]
 pub struct WordTokenizer {
-    lexicon: Arc<Lexicon>,
+    segmenters: Arc<Segmenters>,
 }
 
 impl WordTokenizer {
-    pub fn new(lexicon: Arc<Lexicon>) -> Self {
-        WordTokenizer { lexicon }
+    pub fn new(segmenters: Arc<Segmenters>) -> Self {
+        WordTokenizer { segmenters }
     }
 }
 
@@ -290,7 +235,7 @@ impl Tokenizer for WordTokenizer {
         // The whole dictionary when loaded (a big update or a batch of
         // queries), else a jieba of the entries in this text.
         let text = normalized.as_str();
-        let spans = word_spans(|| self.lexicon.for_text(text), text);
+        let spans = word_spans(|| self.segmenters.for_text(text), text);
         SpanTokenStream::new(normalized, spans)
     }
 }
@@ -454,9 +399,9 @@ mod tests {
     fn tokenizers_stream_the_same_tokens_whatever_came_before() {
         // The tokenizers reuse the last normalized text on their thread:
         // texts in any order, repeated or not, must give their own tokens.
-        let lexicon = Arc::new(Lexicon::new(crate::analysis::Dictionary::builtin()));
-        lexicon.preload();
-        let mut words = WordTokenizer::new(Arc::clone(&lexicon));
+        let segmenters = Arc::new(Segmenters::new(crate::analysis::Dictionary::builtin()));
+        segmenters.preload();
+        let mut words = WordTokenizer::new(Arc::clone(&segmenters));
         let mut chars = CharTokenizer;
         let texts = [
             "日本eSIM卡如何注销？",
@@ -469,28 +414,11 @@ mod tests {
         for text in texts {
             assert_eq!(
                 streamed(&mut words, text),
-                word_tokens(lexicon.full(), text),
+                word_tokens(segmenters.full(), text),
                 "{text:?}"
             );
             assert_eq!(streamed(&mut chars, text), char_tokens(text), "{text:?}");
         }
-    }
-
-    #[test]
-    fn runs_separate_scripts() {
-        let text = "日本eSIM卡";
-        let kinds: Vec<(RunKind, &str)> = runs(text)
-            .into_iter()
-            .map(|r| (r.kind, &text[r.bytes]))
-            .collect();
-        assert_eq!(
-            kinds,
-            [
-                (RunKind::Han, "日本"),
-                (RunKind::Alnum, "eSIM"),
-                (RunKind::Han, "卡")
-            ]
-        );
     }
 
     #[test]

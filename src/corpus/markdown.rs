@@ -29,6 +29,7 @@ use std::ops::Range;
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use super::{Article, Passage};
+use crate::analysis::is_han;
 
 /// Units shorter than this (in characters) are merged into a neighbour.
 pub const MIN_CHARS: usize = 20;
@@ -328,7 +329,7 @@ impl BlockBuilder {
         if text.is_empty() {
             return None;
         }
-        if self.had_link_or_image && !text.chars().any(super::super::analysis::tokenizer::is_han) {
+        if self.had_link_or_image && !text.chars().any(is_han) {
             return None;
         }
         Some(Block {

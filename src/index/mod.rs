@@ -32,7 +32,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use tantivy::Index;
 
-use crate::analysis::{self, Lexicon};
+use crate::analysis::{self, Segmenters};
 pub use lock::{LockBusy, Wait};
 pub use manifest::{Changes, Manifest, StoredManifest, UnpackError, UserFiles};
 pub use schema::{Fields, PATH_COLUMN, SCHEMA_VERSION};
@@ -48,12 +48,12 @@ pub struct IndexInfo {
 }
 
 impl IndexInfo {
-    /// The record this build of zhsearch writes and expects with `lexicon`.
-    pub fn current(lexicon: &Lexicon) -> Self {
+    /// The record this build of zhsearch writes and expects with `segmenters`.
+    pub fn current(segmenters: &Segmenters) -> Self {
         IndexInfo {
             schema_version: SCHEMA_VERSION,
             analyzer_version: analysis::ANALYZER_VERSION,
-            dictionary: lexicon.dictionary().fingerprint().to_string(),
+            dictionary: segmenters.dictionary().fingerprint().to_string(),
         }
     }
 }
@@ -255,18 +255,18 @@ pub fn read_payload(dir: &Path) -> Result<Payload, OpenError> {
 }
 
 /// Opens the index in `dir`, checking it was built the way this zhsearch builds.
-pub fn open(dir: &Path, lexicon: &Arc<Lexicon>) -> Result<SearchIndex, OpenError> {
-    open_with(dir, read_payload(dir)?, lexicon)
+pub fn open(dir: &Path, segmenters: &Arc<Segmenters>) -> Result<SearchIndex, OpenError> {
+    open_with(dir, read_payload(dir)?, segmenters)
 }
 
 /// Opens the index in `dir` whose payload [`read_payload`] returned, checking
-/// it was built the way this zhsearch builds with `lexicon`.
+/// it was built the way this zhsearch builds with `segmenters`.
 pub fn open_with(
     dir: &Path,
     payload: Payload,
-    lexicon: &Arc<Lexicon>,
+    segmenters: &Arc<Segmenters>,
 ) -> Result<SearchIndex, OpenError> {
-    let expected = IndexInfo::current(lexicon);
+    let expected = IndexInfo::current(segmenters);
     if payload.info.schema_version == expected.schema_version
         && payload.info.analyzer_version == expected.analyzer_version
         && payload.info.dictionary != expected.dictionary
@@ -290,7 +290,7 @@ pub fn open_with(
     let opened = crate::panic_guard::catch(|| Index::open_in_dir(dir)).map_err(&damaged)?;
     let index = opened.map_err(|e| damaged(e.to_string()))?;
     let fields = Fields::from_schema(&index.schema()).map_err(|e| damaged(e.to_string()))?;
-    analysis::register_tokenizers(&index, lexicon);
+    analysis::register_tokenizers(&index, segmenters);
     Ok(SearchIndex {
         dir: dir.to_path_buf(),
         index,

@@ -32,7 +32,7 @@ use super::files::{self, is_segment_file, managed_files, sync_dir, write_managed
 use super::lock::{UpdateLock, Wait};
 use super::manifest::{FileEntry, Manifest, UserFiles, hash_bytes};
 use super::{Fields, IndexInfo, OpenError, Payload};
-use crate::analysis::{self, Lexicon};
+use crate::analysis::{self, Segmenters};
 use crate::corpus::{self, Article, Skipped, SourceFile};
 
 /// Memory the tantivy writer may use for its buffers, in bytes, across threads.
@@ -116,11 +116,11 @@ pub struct Notice {
 pub fn update(
     corpus_dir: &Path,
     index_dir: &Path,
-    lexicon: &Arc<Lexicon>,
+    segmenters: &Arc<Segmenters>,
     options: UpdateOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<UpdateReport> {
-    update_unlabelled(corpus_dir, index_dir, lexicon, options, progress).map_err(|err| {
+    update_unlabelled(corpus_dir, index_dir, segmenters, options, progress).map_err(|err| {
         if is_disk_full(&err) {
             err.context(format!(
                 "the disk holding '{}' is full: free some space, then run `zhsearch index` again \
@@ -147,7 +147,7 @@ fn is_disk_full(err: &anyhow::Error) -> bool {
 fn update_unlabelled(
     corpus_dir: &Path,
     index_dir: &Path,
-    lexicon: &Arc<Lexicon>,
+    segmenters: &Arc<Segmenters>,
     options: UpdateOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<UpdateReport> {
@@ -204,7 +204,7 @@ fn update_unlabelled(
     let previous = if options.rebuild {
         Err(Rebuilt::Requested)
     } else {
-        open_previous(index_dir, lexicon)
+        open_previous(index_dir, segmenters)
     };
     let mut report = match previous {
         Ok(previous) => {
@@ -212,7 +212,7 @@ fn update_unlabelled(
                 previous.index.clone(),
                 Some(previous.manifest),
                 manifest,
-                lexicon,
+                segmenters,
             );
             run.manifest_dirty |= previous.repack;
             let outcome = run.index_files(&files, progress).and_then(|()| {
@@ -242,7 +242,7 @@ fn update_unlabelled(
                 .settings(Fields::index_settings())
                 .create_in_dir(&staging)
                 .with_context(|| format!("cannot create an index in '{}'", staging.display()))?;
-            let mut run = Run::new(index, None, manifest, lexicon);
+            let mut run = Run::new(index, None, manifest, segmenters);
             let outcome = run.index_files(&files, progress).and_then(|()| {
                 progress(Progress::Committing);
                 run.commit()
@@ -300,8 +300,8 @@ fn recount_against(report: &mut UpdateReport, old: &Manifest, new: &Manifest) {
 }
 
 /// The index to update in place, with its manifest; else why to rebuild.
-fn open_previous(index_dir: &Path, lexicon: &Arc<Lexicon>) -> Result<Previous, Rebuilt> {
-    let opened = match super::open(index_dir, lexicon) {
+fn open_previous(index_dir: &Path, segmenters: &Arc<Segmenters>) -> Result<Previous, Rebuilt> {
+    let opened = match super::open(index_dir, segmenters) {
         Ok(opened) => opened,
         Err(OpenError::Missing(_)) => return Err(Rebuilt::Missing),
         Err(err) => return Err(Rebuilt::Replaced(err.reason())),
@@ -348,7 +348,7 @@ struct Run {
     report: UpdateReport,
     /// How this run analyzes text, recorded with its commit.
     info: IndexInfo,
-    lexicon: Arc<Lexicon>,
+    segmenters: Arc<Segmenters>,
 }
 
 /// Bytes of articles to (re)index above which the whole dictionary is
@@ -358,8 +358,13 @@ struct Run {
 const FULL_DICTIONARY_BYTES: u64 = 1 << 20;
 
 impl Run {
-    fn new(index: Index, old: Option<Manifest>, new: Manifest, lexicon: &Arc<Lexicon>) -> Self {
-        analysis::register_tokenizers(&index, lexicon);
+    fn new(
+        index: Index,
+        old: Option<Manifest>,
+        new: Manifest,
+        segmenters: &Arc<Segmenters>,
+    ) -> Self {
+        analysis::register_tokenizers(&index, segmenters);
         let (_, fields) = Fields::build_schema();
         Run {
             index,
@@ -369,8 +374,8 @@ impl Run {
             old: old.unwrap_or_default(),
             new,
             report: UpdateReport::default(),
-            info: IndexInfo::current(lexicon),
-            lexicon: Arc::clone(lexicon),
+            info: IndexInfo::current(segmenters),
+            segmenters: Arc::clone(segmenters),
         }
     }
 
@@ -429,7 +434,7 @@ impl Run {
             .map(|f| f.size)
             .sum();
         if to_read > FULL_DICTIONARY_BYTES {
-            self.lexicon.preload();
+            self.segmenters.preload();
         }
         for (done, file) in files.iter().enumerate() {
             progress(Progress::File {

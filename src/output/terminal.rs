@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use super::printable::printable;
 use crate::search::SearchResults;
 use crate::search::explain::{HitReport, QueryReport};
+use crate::search::ranking::{self, ScoreOrigin};
 
 const BOLD: &str = "\x1b[1m";
 const MATCH: &str = "\x1b[1;31m";
@@ -125,17 +126,14 @@ fn write_hit_report(
     dim: &str,
     reset: &str,
 ) -> io::Result<()> {
-    let exponent = crate::search::rerank::COVERAGE_EXPONENT;
-    let product = report.bm25 * report.coverage.powf(exponent);
-    // Passages ranked below the re-ranked head (or past the first page)
-    // keep their order but never score above the passages before them;
-    // those with none of the query's words come after the rest, by BM25.
-    let capped = if report.score < product * 0.999 {
-        " (capped at the score above)"
-    } else if product <= 0.0 && report.score > 0.0 {
-        " (none of the query's words: ranked by bm25 after the passages with some)"
-    } else {
-        ""
+    let exponent = ranking::COVERAGE_EXPONENT;
+    let product = ranking::final_score(report.bm25, report.coverage);
+    let capped = match ScoreOrigin::of(report.bm25, report.coverage, report.score) {
+        ScoreOrigin::Capped => " (capped at the score above)",
+        ScoreOrigin::Uncovered => {
+            " (none of the query's words: ranked by bm25 after the passages with some)"
+        }
+        ScoreOrigin::Formula => "",
     };
     writeln!(
         out,

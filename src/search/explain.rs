@@ -12,6 +12,8 @@ use tantivy::query::{EnableScoring, Query};
 use tantivy::{DocAddress, Searcher};
 
 use super::query::{self, BuiltQuery, PartKind};
+#[cfg(doc)]
+use super::ranking;
 use crate::index::Fields;
 
 /// How the query was understood.
@@ -55,7 +57,8 @@ pub struct HitReport {
     pub bm25: f32,
     /// Share of the query's concepts the passage contains (0–1).
     pub coverage: f32,
-    /// The final score: bm25 × coverage^0.5.
+    /// The final score: [`ranking::final_score`] of `bm25` and `coverage`,
+    /// unless capped (see [`ranking::ScoreOrigin`]).
     pub score: f32,
     /// The clauses that matched, largest first.
     pub parts: Vec<PartScore>,
@@ -82,23 +85,27 @@ pub struct FieldScore {
 
 impl QueryReport {
     pub fn new(built: &BuiltQuery) -> Self {
+        let analyzed = &built.analyzed;
         QueryReport {
-            normalized: built.terms.normalized.clone(),
-            words: built.terms.words.clone(),
-            stopped: built.terms.stopped.clone(),
-            grams: built.terms.grams.clone(),
-            phrases: built.phrases.clone(),
-            excluded: built.excluded.clone(),
-            expansions: built
+            normalized: analyzed.terms.normalized.clone(),
+            words: analyzed.terms.words.clone(),
+            stopped: analyzed.terms.stopped.clone(),
+            grams: analyzed.terms.grams.clone(),
+            phrases: analyzed
+                .searchable_phrases()
+                .map(|p| p.normalized.clone())
+                .collect(),
+            excluded: analyzed.excluded.iter().map(|e| e.typed.clone()).collect(),
+            expansions: analyzed
                 .expansions
                 .iter()
-                .map(|(word, synonyms)| Expansion {
-                    word: word.clone(),
-                    synonyms: synonyms.clone(),
-                    weight: built.synonym_weight(word),
+                .map(|e| Expansion {
+                    word: e.entry.clone(),
+                    synonyms: e.synonyms.clone(),
+                    weight: built.synonym_weight(&e.entry),
                 })
                 .collect(),
-            ignored: built.ignored.clone(),
+            ignored: analyzed.ignored.clone(),
             common: built.common.clone(),
         }
     }
@@ -133,7 +140,7 @@ pub fn explain_hit(
     built: &BuiltQuery,
     feedback: Option<(&[String], &dyn Query)>,
     address: DocAddress,
-    scores: Scores,
+    scores: HitScore,
 ) -> HitReport {
     let value = |query: &dyn Query| score_of(searcher, query, address);
     let mut parts: Vec<PartScore> = built
@@ -198,9 +205,9 @@ pub fn explain_hit(
     }
 }
 
-/// The scores of a hit: BM25, its coverage, and the final score.
+/// The scores of one hit: BM25, its coverage, and the final score.
 #[derive(Debug, Clone, Copy)]
-pub struct Scores {
+pub struct HitScore {
     pub bm25: f32,
     pub coverage: f32,
     pub score: f32,

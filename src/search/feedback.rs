@@ -12,16 +12,8 @@
 
 use std::collections::HashMap;
 
+use super::ranking::FEEDBACK_TERMS;
 use crate::analysis::char_tokens;
-
-/// Results that always keep the ranking of the query as typed.
-pub const FIRST_PAGE: usize = 10;
-/// Top passages of the first search that the expansion terms come from.
-pub const FEEDBACK_PASSAGES: usize = 5;
-/// Expansion terms added to the query.
-pub const FEEDBACK_TERMS: usize = 24;
-/// Weight of the strongest expansion term relative to a query gram.
-pub const FEEDBACK_WEIGHT: f32 = 1.0;
 
 /// The expansion terms of `passages` (best first), with weights in 0..=1
 /// (the strongest is 1): character bigrams and letter/digit runs weighted by

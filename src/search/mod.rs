@@ -1,5 +1,6 @@
 //! Searching the index: a query in, ranked passages with snippets out.
 
+pub mod analyzed;
 pub mod explain;
 pub mod feedback;
 mod kept;
@@ -7,12 +8,15 @@ pub mod phrase;
 pub mod prefix;
 pub mod presence;
 pub mod query;
+pub mod ranking;
 pub mod rerank;
 pub mod snippet;
 pub mod stats;
+#[cfg(test)]
+mod testing;
 
 use std::collections::{BTreeSet, HashSet};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use anyhow::Result;
 use tantivy::collector::{Count, TopDocs};
@@ -20,12 +24,13 @@ use tantivy::columnar::StrColumn;
 use tantivy::query::{BooleanQuery, BoostQuery, EnableScoring, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::schema::Value;
-use tantivy::{DocAddress, DocSet, IndexReader, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{DocAddress, DocSet, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
+pub use analyzed::AnalyzedQuery;
 pub use query::{ParsedQuery, QueryError};
 pub use snippet::{DEFAULT_SNIPPET_CHARS, Snippet};
 
-use crate::analysis::{Lexicon, Synonyms};
+use crate::analysis::{Segmenters, Synonyms};
 use crate::index::{OpenError, PATH_COLUMN, SearchIndex};
 use presence::Presence;
 
@@ -108,11 +113,14 @@ pub const MANY_QUERIES_STORE_CACHE_BYTES: usize = 64 * 1024 * 1024;
 pub struct Engine {
     index: SearchIndex,
     reader: IndexReader,
-    lexicon: Arc<Lexicon>,
+    segmenters: Arc<Segmenters>,
     synonyms: Synonyms,
-    /// Read on first use by [`Engine::search_articles`].
-    path_table: OnceLock<PathTable>,
+    /// Read on first use by [`Engine::search_articles`], for the searcher
+    /// of its generation.
+    path_table: Mutex<Option<(kept::Generation, Arc<PathTable>)>>,
     /// Passages of the lone characters searched so far (see [`prefix`]).
+    /// This and the next two are kept for the searcher they were filled
+    /// from, and refill for another (see `kept::Generation`).
     prefixes: Arc<prefix::PrefixCache>,
     /// Document frequencies asked for so far.
     doc_freqs: stats::DocFreqs,
@@ -126,19 +134,19 @@ impl Engine {
     /// block once rather than once per hit.
     pub fn new(
         index: SearchIndex,
-        lexicon: Arc<Lexicon>,
+        segmenters: Arc<Segmenters>,
         synonyms: Synonyms,
         many_queries: bool,
     ) -> Result<Engine> {
         let dir = index.dir.clone();
         guarded(&dir, || {
-            Self::new_unguarded(index, lexicon, synonyms, many_queries)
+            Self::new_unguarded(index, segmenters, synonyms, many_queries)
         })
     }
 
     fn new_unguarded(
         index: SearchIndex,
-        lexicon: Arc<Lexicon>,
+        segmenters: Arc<Segmenters>,
         synonyms: Synonyms,
         many_queries: bool,
     ) -> Result<Engine> {
@@ -159,9 +167,9 @@ impl Engine {
         Ok(Engine {
             index,
             reader,
-            lexicon,
+            segmenters,
             synonyms,
-            path_table: OnceLock::new(),
+            path_table: Mutex::new(None),
             prefixes: Arc::default(),
             doc_freqs: stats::DocFreqs::default(),
             normalized: snippet::NormalizedPassages::default(),
@@ -177,23 +185,26 @@ impl Engine {
 
     fn search_unguarded(&self, raw: &str, options: SearchOptions) -> Result<SearchResults> {
         let fields = &self.index.fields;
+        // One searcher for the whole search: every count, score and
+        // passage below comes from the same commit.
+        let searcher = self.reader.searcher();
         let parsed = ParsedQuery::parse(raw);
-        let built = self.build(&parsed)?;
+        let built = self.build(&searcher, &parsed)?;
         let limit = options.limit.max(1);
         let Ranking {
             total,
             mut candidates,
             feedback,
-        } = self.rank(&built, limit)?;
-        let searcher = self.reader.searcher();
+        } = self.rank(&searcher, &built, limit)?;
+        let generation = kept::Generation::of(&searcher);
         candidates.truncate(limit);
         let expanded: Vec<DocAddress> = candidates
             .iter()
             .filter(|c| c.expanded)
             .map(|c| c.address)
             .collect();
-        let typed = self.matching(built.query.as_ref(), &expanded)?;
-        let needles = highlight_words(&built);
+        let typed = self.matching(&searcher, built.query.as_ref(), &expanded)?;
+        let needles = highlight_words(&built.analyzed);
         let mut hits = Vec::with_capacity(candidates.len());
         for (i, c) in candidates.into_iter().enumerate() {
             let doc: TantivyDocument = searcher
@@ -206,18 +217,19 @@ impl Engine {
                     .to_string()
             };
             let text = text_of(fields.text);
-            let normalized = self.normalized.get(c.address, &text);
+            let normalized = self.normalized.get(generation, c.address, &text);
             let chars = options.snippet_chars;
             let mut snippet = snippet::make_snippet(&text, &normalized, &needles, chars);
             if snippet.highlights.is_empty() {
-                snippet = snippet::make_snippet(&text, &normalized, &built.terms.grams, chars);
+                snippet =
+                    snippet::make_snippet(&text, &normalized, &built.analyzed.terms.grams, chars);
             }
             let report = options.explain.then(|| {
                 let feedback = feedback
                     .as_ref()
                     .filter(|_| c.expanded)
                     .map(|f| (f.terms.as_slice(), f.query.as_ref()));
-                let scores = explain::Scores {
+                let scores = explain::HitScore {
                     bm25: c.bm25,
                     coverage: c.coverage,
                     score: c.score,
@@ -245,7 +257,7 @@ impl Engine {
             query: raw.to_string(),
             total,
             hits,
-            ignored: built.ignored,
+            ignored: built.analyzed.ignored,
             report,
         })
     }
@@ -260,16 +272,17 @@ impl Engine {
     }
 
     fn search_articles_unguarded(&self, raw: &str, limit: usize) -> Result<Vec<ArticleHit>> {
+        let searcher = self.reader.searcher();
         let parsed = ParsedQuery::parse(raw);
-        let built = self.build(&parsed)?;
+        let built = self.build(&searcher, &parsed)?;
         let limit = limit.max(1);
         // Most articles have a few passages: start with a few per article and
         // look deeper only while passages of the same articles fill the list.
-        let mut depth = limit * 4;
+        let mut depth = limit * ranking::PASSAGES_PER_ARTICLE;
         loop {
-            let candidates = self.rank(&built, depth)?.candidates;
+            let candidates = self.rank(&searcher, &built, depth)?.candidates;
             let exhausted = candidates.len() < depth;
-            let paths = self.paths(&candidates)?;
+            let paths = self.paths(&searcher, &candidates)?;
             let mut seen = HashSet::new();
             let mut articles: Vec<ArticleHit> = Vec::with_capacity(limit);
             for (c, path) in candidates.into_iter().zip(paths) {
@@ -288,7 +301,7 @@ impl Engine {
             if articles.len() == limit || exhausted {
                 return Ok(articles);
             }
-            depth *= 4;
+            depth *= ranking::PASSAGES_PER_ARTICLE;
         }
     }
 
@@ -315,12 +328,16 @@ impl Engine {
         Ok(paths.into_iter().collect())
     }
 
-    /// Builds the tantivy query for a parsed query against this index.
-    fn build(&self, parsed: &ParsedQuery) -> Result<query::BuiltQuery, QueryError> {
-        let searcher = self.reader.searcher();
+    /// Analyzes a parsed query and builds its tantivy query against this index.
+    fn build(
+        &self,
+        searcher: &Searcher,
+        parsed: &ParsedQuery,
+    ) -> Result<query::BuiltQuery, QueryError> {
+        let analyzed = AnalyzedQuery::new(parsed, &self.segmenters, &self.synonyms);
         let doc_freq = |field: tantivy::schema::Field, word: &str| {
             self.doc_freqs
-                .get(&searcher, &Term::from_field_text(field, word))
+                .get(searcher, &Term::from_field_text(field, word))
                 .unwrap_or(0)
         };
         let stats = query::TermStats {
@@ -329,36 +346,35 @@ impl Engine {
             text: self.index.fields.text,
             chars: self.index.fields.chars,
         };
-        query::build(
-            parsed,
-            &self.lexicon,
-            &self.synonyms,
-            &self.index.fields,
-            &stats,
-            &self.prefixes,
-        )
+        query::build(analyzed, &self.index.fields, &stats, &self.prefixes)
     }
 
     /// The best `depth` passages (fewer when fewer match) and how many matched.
     ///
-    /// The top [`rerank::RERANK_DEPTH`] by BM25 are re-scored by coverage and
+    /// The top [`ranking::RERANK_DEPTH`] by BM25 are re-scored by coverage and
     /// sorted; passages below them keep BM25 order after them, with scores
     /// capped so they never rise down the list. Past the first page (a
-    /// `depth` above [`feedback::FIRST_PAGE`]) the results come from the
+    /// `depth` above [`ranking::FIRST_PAGE`]) the results come from the
     /// query expanded by [`feedback`]. A passage's rank therefore does not
     /// depend on `depth`: `-n 10` shows the first ten of `-n 100`.
-    fn rank(&self, built: &query::BuiltQuery, depth: usize) -> Result<Ranking> {
-        let (total, mut candidates) = self.rank_query(built.query.as_ref(), built, depth)?;
+    fn rank(
+        &self,
+        searcher: &Searcher,
+        built: &query::BuiltQuery,
+        depth: usize,
+    ) -> Result<Ranking> {
+        let (total, mut candidates) =
+            self.rank_query(searcher, built.query.as_ref(), built, depth)?;
         let mut ranking = Ranking {
             total,
             candidates: Vec::new(),
             feedback: None,
         };
-        if depth <= feedback::FIRST_PAGE || candidates.len() <= feedback::FIRST_PAGE {
+        if depth <= ranking::FIRST_PAGE || candidates.len() <= ranking::FIRST_PAGE {
             ranking.candidates = candidates;
             return Ok(ranking);
         }
-        let Some(expansion) = self.expansion(built, &candidates)? else {
+        let Some(expansion) = self.expansion(searcher, built, &candidates)? else {
             ranking.candidates = candidates;
             return Ok(ranking);
         };
@@ -367,9 +383,10 @@ impl Engine {
             (Occur::Should, expansion.query.box_clone()),
         ]);
         // Every passage the expanded query matches can be returned.
-        let (total, more) = self.rank_query(&expanded, built, depth + feedback::FIRST_PAGE)?;
+        let (total, more) =
+            self.rank_query(searcher, &expanded, built, depth + ranking::FIRST_PAGE)?;
         ranking.total = total;
-        candidates.truncate(feedback::FIRST_PAGE);
+        candidates.truncate(ranking::FIRST_PAGE);
         let first_page: HashSet<DocAddress> = candidates.iter().map(|c| c.address).collect();
         let floor = candidates.last().map_or(f32::MAX, |c| c.score);
         for mut c in more {
@@ -390,33 +407,34 @@ impl Engine {
     /// `query` run and re-ranked by coverage (see [`Engine::rank`]).
     fn rank_query(
         &self,
+        searcher: &Searcher,
         query: &dyn Query,
         built: &query::BuiltQuery,
         depth: usize,
     ) -> Result<(usize, Vec<Candidate>)> {
         let damaged = |e: tantivy::TantivyError| OpenError::damaged(&self.index.dir, e);
-        let searcher = self.reader.searcher();
-        let fetch = depth.max(rerank::RERANK_DEPTH);
+        let fetch = depth.max(ranking::RERANK_DEPTH);
         let stats = stats::KeptStats {
-            searcher: &searcher,
+            searcher,
             doc_freqs: &self.doc_freqs,
         };
         let collector = (Count, TopDocs::with_limit(fetch).order_by_score());
         let (total, top) = searcher
             .search_with_statistics_provider(query, &collector, &stats)
             .map_err(damaged)?;
-        let head = top.len().min(rerank::RERANK_DEPTH);
+        let head = top.len().min(ranking::RERANK_DEPTH);
         let addresses: Vec<DocAddress> = top[..head].iter().map(|(_, a)| *a).collect();
-        let concepts = rerank::concepts(&built.terms.sequence, &built.expansions, &self.synonyms);
         let mut presence = Presence::new(
-            &searcher,
+            searcher,
             &self.index.fields,
             &self.prefixes,
             &self.doc_freqs,
             &addresses,
         );
-        let coverages =
-            rerank::coverages(&concepts, head, |text| presence.contains(text)).map_err(damaged)?;
+        let coverages = rerank::coverages(&built.analyzed.concepts, head, |text| {
+            presence.contains(text)
+        })
+        .map_err(damaged)?;
         let mut candidates: Vec<Candidate> = top
             .into_iter()
             .enumerate()
@@ -428,7 +446,7 @@ impl Engine {
                     coverage,
                     expanded: false,
                     score: if i < head {
-                        rerank::rescore(bm25, coverage)
+                        ranking::final_score(bm25, coverage)
                     } else {
                         bm25
                     },
@@ -448,15 +466,19 @@ impl Engine {
     }
 
     /// Which of `addresses` `query` matches.
-    fn matching(&self, query: &dyn Query, addresses: &[DocAddress]) -> Result<HashSet<DocAddress>> {
+    fn matching(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        addresses: &[DocAddress],
+    ) -> Result<HashSet<DocAddress>> {
         let mut found = HashSet::new();
         if addresses.is_empty() {
             return Ok(found);
         }
         let damaged = |e: tantivy::TantivyError| OpenError::damaged(&self.index.dir, e);
-        let searcher = self.reader.searcher();
         let weight = query
-            .weight(EnableScoring::disabled_from_searcher(&searcher))
+            .weight(EnableScoring::disabled_from_searcher(searcher))
             .map_err(damaged)?;
         let mut sorted = addresses.to_vec();
         sorted.sort();
@@ -477,16 +499,17 @@ impl Engine {
     /// expansion terms would bypass) or when no term qualifies.
     fn expansion(
         &self,
+        searcher: &Searcher,
         built: &query::BuiltQuery,
         candidates: &[Candidate],
     ) -> Result<Option<Feedback>> {
-        if !built.phrases.is_empty() || !built.excluded.is_empty() {
+        let analyzed = &built.analyzed;
+        if analyzed.searchable_phrases().next().is_some() || !analyzed.excluded.is_empty() {
             return Ok(None);
         }
         let fields = &self.index.fields;
-        let searcher = self.reader.searcher();
         let mut passages = Vec::new();
-        for c in candidates.iter().take(feedback::FEEDBACK_PASSAGES) {
+        for c in candidates.iter().take(ranking::FEEDBACK_PASSAGES) {
             let doc: TantivyDocument = searcher
                 .doc(c.address)
                 .map_err(|e| OpenError::damaged(&self.index.dir, e))?;
@@ -498,14 +521,11 @@ impl Engine {
         let idf = |term: &str| {
             let docs = self
                 .doc_freqs
-                .get(&searcher, &Term::from_field_text(fields.chars, term))
+                .get(searcher, &Term::from_field_text(fields.chars, term))
                 .unwrap_or(0);
-            (docs > 0 && !query::is_common(docs, num_docs)).then(|| {
-                let (n, df) = (num_docs as f32, docs as f32);
-                (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
-            })
+            (docs > 0 && !ranking::is_common(docs, num_docs)).then(|| ranking::idf(docs, num_docs))
         };
-        let terms = feedback::expansion_terms(&passages, &built.terms.grams, idf);
+        let terms = feedback::expansion_terms(&passages, &analyzed.terms.grams, idf);
         if terms.is_empty() {
             return Ok(None);
         }
@@ -517,7 +537,7 @@ impl Engine {
                         Term::from_field_text(fields.chars, term),
                         IndexRecordOption::WithFreqs,
                     )),
-                    weight * feedback::FEEDBACK_WEIGHT,
+                    weight * ranking::FEEDBACK_WEIGHT,
                 ));
                 (Occur::Should, query)
             })
@@ -530,14 +550,18 @@ impl Engine {
 
     /// The article path of each candidate, from the path column (no stored
     /// passage is read).
-    fn paths(&self, candidates: &[Candidate]) -> Result<Vec<String>> {
-        let table = match self.path_table.get() {
-            Some(table) => table,
+    fn paths(&self, searcher: &Searcher, candidates: &[Candidate]) -> Result<Vec<String>> {
+        let generation = kept::Generation::of(searcher);
+        let mut kept = self.path_table.lock().unwrap_or_else(|e| e.into_inner());
+        let table = match kept.as_ref().filter(|(g, _)| *g == generation) {
+            Some((_, table)) => Arc::clone(table),
             None => {
-                let table = self.read_path_table()?;
-                self.path_table.get_or_init(|| table)
+                let table = Arc::new(self.read_path_table(searcher)?);
+                *kept = Some((generation, Arc::clone(&table)));
+                table
             }
         };
+        drop(kept);
         Ok(candidates
             .iter()
             .map(|c| {
@@ -554,9 +578,8 @@ impl Engine {
 
     /// Every segment's path column and its dictionary read out in full:
     /// looking paths up one by one decompresses a block each time.
-    fn read_path_table(&self) -> Result<PathTable> {
+    fn read_path_table(&self, searcher: &Searcher) -> Result<PathTable> {
         let damaged = |e: &dyn std::fmt::Display| OpenError::damaged(&self.index.dir, e);
-        let searcher = self.reader.searcher();
         let mut table = PathTable {
             ords: Vec::new(),
             paths: Vec::new(),
@@ -646,14 +669,14 @@ struct Feedback {
 
 /// What to mark in snippets: the query's words, phrases and synonyms, and
 /// single characters typed alone.
-fn highlight_words(built: &query::BuiltQuery) -> Vec<String> {
-    let mut needles: Vec<String> = built.terms.words.clone();
-    needles.extend(built.phrases.iter().cloned());
-    for (_, synonyms) in &built.expansions {
-        needles.extend(synonyms.iter().cloned());
+fn highlight_words(analyzed: &AnalyzedQuery) -> Vec<String> {
+    let mut needles: Vec<String> = analyzed.terms.words.clone();
+    needles.extend(analyzed.searchable_phrases().map(|p| p.normalized.clone()));
+    for expansion in &analyzed.expansions {
+        needles.extend(expansion.synonyms.iter().cloned());
     }
     needles.extend(
-        built
+        analyzed
             .terms
             .grams
             .iter()
@@ -675,6 +698,47 @@ mod tests {
             score,
             expanded: false,
         }
+    }
+
+    #[test]
+    fn caches_refill_for_a_reloaded_searcher() {
+        use kept::Generation;
+        use tantivy::Searcher;
+        let mut index = testing::TestIndex::new(&["注销卡片"]);
+        let doc_freqs = stats::DocFreqs::default();
+        let prefixes = prefix::PrefixCache::default();
+        let normalized = snippet::NormalizedPassages::default();
+        let term = Term::from_field_text(index.fields.text, "注销");
+        let chars = index.fields.chars;
+        let prefix_docs = |searcher: &Searcher| -> usize {
+            searcher
+                .segment_readers()
+                .iter()
+                .map(|reader| {
+                    let generation = Generation::of(searcher);
+                    prefixes
+                        .matches(generation, reader, chars, "卡")
+                        .unwrap()
+                        .docs
+                        .len()
+                })
+                .sum()
+        };
+        let address = DocAddress::new(0, 0);
+        let before = index.searcher();
+        assert_eq!(doc_freqs.get(&before, &term).unwrap(), 1);
+        assert_eq!(prefix_docs(&before), 1);
+        let text = normalized.get(Generation::of(&before), address, "ＡＢ");
+        assert_eq!(text.as_str(), "ab");
+
+        index.commit(&["注销卡号"]);
+        let after = index.searcher();
+        assert_ne!(Generation::of(&before), Generation::of(&after));
+        assert_eq!(doc_freqs.get(&after, &term).unwrap(), 2, "not the kept 1");
+        assert_eq!(prefix_docs(&after), 2);
+        // After a merge the same address holds another passage.
+        let text = normalized.get(Generation::of(&after), address, "ＣＤ");
+        assert_eq!(text.as_str(), "cd", "not the kept passage");
     }
 
     #[test]

@@ -18,9 +18,11 @@ use crate::analysis::Normalized;
 /// Stored blocks a phrase check keeps decompressed while it walks a segment.
 const STORE_CACHE_BLOCKS: usize = 4;
 
-/// The passages matched by `candidates` whose `text` contains `phrase`;
-/// scored by `candidates`.
-pub struct PhraseQuery {
+/// The passages matched by `candidates` whose stored `text` contains
+/// `phrase` as a substring (as typed, or both normalized); scored by
+/// `candidates`. Unlike tantivy's `PhraseQuery` it reads no positions: it
+/// confirms candidates on the stored text.
+pub struct SubstringQuery {
     candidates: Box<dyn Query>,
     text: Field,
     phrase: Phrase,
@@ -42,23 +44,29 @@ impl Phrase {
     }
 }
 
-impl PhraseQuery {
-    /// `phrase` as typed; `candidates` must match every passage containing it.
-    pub fn new(candidates: Box<dyn Query>, text: Field, phrase: &str) -> PhraseQuery {
-        PhraseQuery {
+impl SubstringQuery {
+    /// The phrase `typed` (trimmed) and `normalized` (and trimmed);
+    /// `candidates` must match every passage containing it.
+    pub fn new(
+        candidates: Box<dyn Query>,
+        text: Field,
+        typed: &str,
+        normalized: &str,
+    ) -> SubstringQuery {
+        SubstringQuery {
             candidates,
             text,
             phrase: Phrase {
-                typed: phrase.trim().to_string(),
-                normalized: Normalized::new(phrase).as_str().trim().to_string(),
+                typed: typed.to_string(),
+                normalized: normalized.to_string(),
             },
         }
     }
 }
 
-impl Clone for PhraseQuery {
+impl Clone for SubstringQuery {
     fn clone(&self) -> Self {
-        PhraseQuery {
+        SubstringQuery {
             candidates: self.candidates.box_clone(),
             text: self.text,
             phrase: self.phrase.clone(),
@@ -66,19 +74,19 @@ impl Clone for PhraseQuery {
     }
 }
 
-impl fmt::Debug for PhraseQuery {
+impl fmt::Debug for SubstringQuery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "PhraseQuery({:?} in {:?})",
+            "SubstringQuery({:?} in {:?})",
             self.phrase.normalized, self.candidates
         )
     }
 }
 
-impl Query for PhraseQuery {
+impl Query for SubstringQuery {
     fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        Ok(Box::new(PhraseWeight {
+        Ok(Box::new(SubstringWeight {
             candidates: self.candidates.weight(enable_scoring)?,
             text: self.text,
             phrase: self.phrase.clone(),
@@ -90,15 +98,15 @@ impl Query for PhraseQuery {
     }
 }
 
-struct PhraseWeight {
+struct SubstringWeight {
     candidates: Box<dyn Weight>,
     text: Field,
     phrase: Phrase,
 }
 
-impl Weight for PhraseWeight {
+impl Weight for SubstringWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let mut scorer = PhraseScorer {
+        let mut scorer = SubstringScorer {
             candidates: self.candidates.scorer(reader, boost)?,
             store: reader.get_store_reader(STORE_CACHE_BLOCKS)?,
             text: self.text,
@@ -122,14 +130,14 @@ impl Weight for PhraseWeight {
     }
 }
 
-struct PhraseScorer {
+struct SubstringScorer {
     candidates: Box<dyn Scorer>,
     store: StoreReader,
     text: Field,
     phrase: Phrase,
 }
 
-impl PhraseScorer {
+impl SubstringScorer {
     /// Whether the current candidate's text contains the phrase. A passage
     /// that cannot be read is no match (reading the hits reports the damage).
     fn is_match(&self) -> bool {
@@ -150,7 +158,7 @@ impl PhraseScorer {
     }
 }
 
-impl DocSet for PhraseScorer {
+impl DocSet for SubstringScorer {
     fn advance(&mut self) -> DocId {
         self.candidates.advance();
         self.skip_to_match()
@@ -170,7 +178,7 @@ impl DocSet for PhraseScorer {
     }
 }
 
-impl Scorer for PhraseScorer {
+impl Scorer for SubstringScorer {
     fn score(&mut self) -> Score {
         self.candidates.score()
     }

@@ -22,7 +22,7 @@ use tantivy::query::{Bm25Weight, EnableScoring, Explanation, Query, Scorer, Weig
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError};
 
-use super::kept::Kept;
+use super::kept::{Generation, Kept};
 
 /// Passages whose `field` has a term starting with `prefix`, scored by BM25.
 #[derive(Clone)]
@@ -55,6 +55,7 @@ impl Query for PrefixQuery {
             field: self.field,
             prefix: self.prefix.clone(),
             prefixes: Arc::clone(&self.prefixes),
+            generation: enable_scoring.searcher().map(Generation::of),
             bm25: None,
         };
         let EnableScoring::Enabled {
@@ -84,13 +85,21 @@ struct PrefixWeight {
     field: Field,
     prefix: String,
     prefixes: Arc<PrefixCache>,
+    /// The searcher's, whose segments `prefixes` is asked about; `None`
+    /// for a weight made without one (nothing is kept then).
+    generation: Option<Generation>,
     /// `None` when scoring is disabled.
     bm25: Option<Bm25Weight>,
 }
 
 impl PrefixWeight {
     fn matches(&self, reader: &SegmentReader) -> tantivy::Result<Arc<Matches>> {
-        self.prefixes.matches(reader, self.field, &self.prefix)
+        match self.generation {
+            Some(generation) => self
+                .prefixes
+                .matches(generation, reader, self.field, &self.prefix),
+            None => matches(reader, self.field, &self.prefix).map(Arc::new),
+        }
     }
 
     fn prefix_scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<PrefixScorer> {
@@ -135,11 +144,11 @@ pub struct Matches {
 /// Most documents [`PrefixCache`] keeps, over all its entries (8 bytes each).
 const PREFIX_CACHE_DOCS: usize = 4 << 20;
 
-/// The matches of lone characters, kept for the life of an
-/// [`super::Engine`] (whose searcher never changes) and shared by its
-/// [`PrefixQuery`]s and presence checks: a common character starts hundreds
-/// of terms, so finding its passages reads hundreds of posting lists, and a
-/// batch of questions asks for the same characters again and again.
+/// The matches of lone characters, kept for one searcher (see
+/// `kept::Generation`) and shared by an [`super::Engine`]'s [`PrefixQuery`]s
+/// and presence checks: a common character starts hundreds of terms, so
+/// finding its passages reads hundreds of posting lists, and a batch of
+/// questions asks for the same characters again and again.
 pub struct PrefixCache {
     kept: Kept<(SegmentId, Field, String), Arc<Matches>>,
 }
@@ -153,15 +162,18 @@ impl Default for PrefixCache {
 }
 
 impl PrefixCache {
-    /// The documents of `reader` whose `field` has a term starting with `prefix`.
+    /// The documents of `reader` (a segment of the searcher of `generation`)
+    /// whose `field` has a term starting with `prefix`.
     pub fn matches(
         &self,
+        generation: Generation,
         reader: &SegmentReader,
         field: Field,
         prefix: &str,
     ) -> tantivy::Result<Arc<Matches>> {
         let key = (reader.segment_id(), field, prefix.to_string());
         self.kept.get_or_try_make(
+            generation,
             &key,
             |found| found.docs.len(),
             || matches(reader, field, prefix).map(Arc::new),

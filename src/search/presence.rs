@@ -12,6 +12,7 @@ use tantivy::postings::SegmentPostings;
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, DocId, DocSet, Searcher, Term};
 
+use super::kept::Generation;
 use super::prefix::{PrefixCache, is_lone_han};
 use super::stats::DocFreqs;
 use crate::analysis;
@@ -100,7 +101,12 @@ impl<'a> Presence<'a> {
         }
         for (ord, docs) in &self.by_segment {
             let reader = self.searcher.segment_reader(*ord);
-            let matches = self.prefixes.matches(reader, self.fields.chars, gram)?;
+            let matches = self.prefixes.matches(
+                Generation::of(self.searcher),
+                reader,
+                self.fields.chars,
+                gram,
+            )?;
             for &(doc, i) in docs {
                 if matches.docs.binary_search(&doc).is_ok() {
                     found[i] = true;

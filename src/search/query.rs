@@ -14,50 +14,18 @@ use tantivy::query::{
 };
 use tantivy::schema::{Field, IndexRecordOption};
 
+use super::analyzed::{AnalyzedQuery, Phrase};
 use super::phrase;
 use super::prefix::{PrefixCache, PrefixQuery, is_lone_han};
-use crate::analysis::{self, Lexicon, Normalized, QueryTerms, Segmenter, Synonyms};
+use super::ranking::{
+    self, ABSENT_WORD_SYNONYM_BOOST, CHARS_BOOST, FIELD_TIE_BREAKER, HEADING_BOOST,
+    PROXIMITY_BOOST, PROXIMITY_SLOP, SYNONYM_BOOST, TEXT_BOOST, TITLE_BOOST,
+};
 use crate::index::Fields;
 
 /// Most distinct words a query uses; the rest of a very long query is ignored
 /// (and reported) so a pasted page cannot make one search take seconds.
 pub const MAX_WORDS: usize = 64;
-
-/// Relative weight of a word matched in each field: a heading names what its
-/// passages are about; the title names the whole article.
-pub const HEADING_BOOST: f32 = 1.6;
-pub const TITLE_BOOST: f32 = 0.7;
-pub const TEXT_BOOST: f32 = 1.0;
-/// Weight of character grams: they find single characters and partial words,
-/// and fusing their evidence with the words' ranks better (on InsuranceQA-zh,
-/// MRR@10 0.2273 at 0.35, 0.2339 at 1.0, 0.2345 at 1.5, 0.2326 at 2.5).
-pub const CHARS_BOOST: f32 = 1.5;
-/// Weight of two adjacent query words found close together in the text.
-pub const PROXIMITY_BOOST: f32 = 0.6;
-/// Weight of a synonym relative to the word the user typed. When the typed
-/// word is in no passage at all (`网上` where the articles say `在线`), its
-/// synonyms are the only way to find the concept and count in full.
-pub const SYNONYM_BOOST: f32 = 0.5;
-/// Share of the passages above which a word or gram is left out of the
-/// search (unless the query has nothing rarer): its BM25 weight is near
-/// zero, yet its postings are most of a query's work. It still counts for
-/// coverage in the re-ranking.
-pub const COMMON_SHARE: f64 = 0.5;
-/// Fewest passages a left-out term must be in: in a small corpus every
-/// search is fast anyway, and "most passages" of a handful means little.
-pub const COMMON_MIN_DOCS: u64 = 1000;
-
-/// Whether a term in `docs` of `num_docs` passages is too common to search
-/// for (see [`COMMON_SHARE`]).
-pub fn is_common(docs: u64, num_docs: u64) -> bool {
-    docs >= COMMON_MIN_DOCS && docs as f64 > num_docs as f64 * COMMON_SHARE
-}
-
-/// Most synonyms one query word expands to.
-pub const MAX_EXPANSIONS: usize = 8;
-/// How far apart (in characters) adjacent query words may stand to count as close.
-pub const PROXIMITY_SLOP: u32 = 6;
-
 /// The user's query split into its parts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ParsedQuery {
@@ -121,18 +89,9 @@ fn closing_quote(open: char) -> Option<char> {
 /// A query ready to run, with what it was built from (for highlighting and explaining).
 pub struct BuiltQuery {
     pub query: Box<dyn Query>,
-    /// Terms of the free text and the phrases together.
-    pub terms: QueryTerms,
-    /// Normalized phrases, for highlighting.
-    pub phrases: Vec<String>,
-    /// Words of the query that were not used (past [`MAX_WORDS`]).
-    pub ignored: Vec<String>,
-    /// Synonym expansions: (group word found in the query, the synonyms it
-    /// also searched for).
-    pub expansions: Vec<(String, Vec<String>)>,
-    /// Excluded words, as typed.
-    pub excluded: Vec<String>,
-    /// Words, grams and synonym groups in most passages (see [`COMMON_SHARE`]),
+    /// The query's analysis, which the query was built from.
+    pub analyzed: AnalyzedQuery,
+    /// Words, grams and synonym groups in most passages (see [`ranking::COMMON_SHARE`]),
     /// left out of the search (they still count for coverage).
     pub common: Vec<String>,
     /// Every scoring clause with what it stands for, to explain a score.
@@ -160,6 +119,21 @@ pub struct Part {
     pub query: Box<dyn Query>,
 }
 
+impl Part {
+    fn new(kind: PartKind, query: Box<dyn Query>) -> Part {
+        Part { kind, query }
+    }
+
+    /// How the clause combines with the others: a phrase must match, the
+    /// rest add up.
+    fn occur(&self) -> Occur {
+        match self.kind {
+            PartKind::Phrase(_) => Occur::Must,
+            _ => Occur::Should,
+        }
+    }
+}
+
 /// What a scoring clause stands for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PartKind {
@@ -169,7 +143,7 @@ pub enum PartKind {
     Synonyms {
         entry: String,
         synonyms: Vec<String>,
-        /// What each synonym weighs (see [`SYNONYM_BOOST`]).
+        /// What each synonym weighs (see [`ranking::SYNONYM_BOOST`]).
         weight: f32,
     },
     /// A character gram in the passage text.
@@ -199,110 +173,69 @@ impl std::fmt::Display for QueryError {
 
 impl std::error::Error for QueryError {}
 
-/// Builds the tantivy query for `parsed`.
+/// Builds the tantivy query for `analyzed`, in stages: words, synonym
+/// groups, character grams, proximity, phrases (each a scoring [`Part`]),
+/// then exclusions.
 ///
 /// Each word is a disjunction over title, heading and text (best field wins,
 /// others add a little); words add up, so passages matching more of the query
 /// rank above those repeating one word. Character grams add a low-weighted
 /// fallback, adjacent words found close together add a proximity bonus,
-/// phrases must match as exact substrings and exclusions must not.
+/// phrases must match as exact substrings and exclusions must not. The
+/// clauses keep this order: BM25 sums them in it.
 pub fn build(
-    parsed: &ParsedQuery,
-    lexicon: &Lexicon,
-    synonyms: &Synonyms,
+    analyzed: AnalyzedQuery,
     fields: &Fields,
     stats: &TermStats,
     prefixes: &Arc<PrefixCache>,
 ) -> Result<BuiltQuery, QueryError> {
-    let mut all_text = parsed.text.clone();
-    for phrase in &parsed.phrases {
-        all_text.push(' ');
-        all_text.push_str(phrase);
+    let common = CommonTerms::find(&analyzed, fields, stats);
+    let mut parts = word_parts(&analyzed, &common, fields);
+    parts.extend(synonym_parts(&analyzed, &common, fields, stats, prefixes));
+    parts.extend(gram_parts(&analyzed, &common, fields, prefixes));
+    parts.extend(proximity_parts(&analyzed, &common, fields));
+    parts.extend(phrase_parts(&analyzed, fields, prefixes));
+    if parts.is_empty() {
+        return Err(QueryError::NoSearchableWords);
     }
-    let segmenter = lexicon.for_text(Normalized::new(&all_text).as_str());
-    let mut terms = analysis::analyze_query(&segmenter, &all_text);
-    let ignored = if terms.words.len() > MAX_WORDS {
-        terms.words.split_off(MAX_WORDS)
-    } else {
-        Vec::new()
-    };
-    terms.grams.truncate(MAX_WORDS * 2);
-    terms.sequence.truncate(MAX_WORDS);
-
-    let expansions: Vec<(String, Vec<String>)> = synonyms
-        .entries_in(&terms.normalized)
-        .into_iter()
-        .map(|(entry, found)| {
-            let found = found
-                .into_iter()
-                .filter(|s| !terms.words.iter().any(|w| w == s))
-                .take(MAX_EXPANSIONS)
-                .map(str::to_string)
-                .collect::<Vec<_>>();
-            (entry.to_string(), found)
-        })
-        .filter(|(_, found)| !found.is_empty())
-        .collect();
-    // Synonyms are not substrings of the query: segment them with their own.
-    let synonym_text: Vec<&str> = expansions
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = parts
         .iter()
-        .flat_map(|(_, found)| found.iter().map(String::as_str))
+        .map(|part| (part.occur(), part.query.box_clone()))
         .collect();
-    let synonym_segmenter = lexicon.for_text(&synonym_text.join("\n"));
-    // A concept expanded by synonyms is scored by its group alone: character
-    // grams touching it would count its exact spelling a second time.
-    let expanded_spans: Vec<std::ops::Range<usize>> = expansions
-        .iter()
-        .flat_map(|(entry, _)| {
-            terms
-                .normalized
-                .match_indices(entry.as_str())
-                .map(|(at, e)| at..at + e.len())
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    if !expanded_spans.is_empty() {
-        let normalized = terms.normalized.clone();
-        terms.grams.retain(|gram| {
-            !normalized.match_indices(gram.as_str()).any(|(at, g)| {
-                expanded_spans
-                    .iter()
-                    .any(|span| at < span.end && span.start < at + g.len())
-            })
-        });
-    }
+    clauses.extend(exclusion_clauses(&analyzed, fields, prefixes));
+    Ok(BuiltQuery {
+        query: Box::new(BooleanQuery::new(clauses)),
+        common: common.left_out(),
+        analyzed,
+        parts,
+    })
+}
 
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    let mut parts: Vec<Part> = Vec::new();
-    let mut add = |occur: Occur, kind: PartKind, query: Box<dyn Query>| {
-        parts.push(Part {
-            kind,
-            query: query.box_clone(),
-        });
-        clauses.push((occur, query));
-    };
-    let common = CommonTerms::find(
-        &terms,
-        &expansions,
-        !parsed.phrases.is_empty(),
-        fields,
-        stats,
-    );
-    for word in &terms.words {
-        if common.words.contains(word) {
-            continue;
-        }
-        if !expansions.iter().any(|(entry, _)| entry == word) {
-            add(
-                Occur::Should,
-                PartKind::Word(word.clone()),
-                word_query(fields, word),
-            );
-        }
-    }
-    // A group entry found in the query, or any of its synonyms: the best
-    // counts, so a concept counts once and the user's own words count most.
-    for (entry, found) in &expansions {
+/// Stage 1: each query word that is not common and not a synonym entry
+/// (its group scores it) across the word fields.
+fn word_parts(analyzed: &AnalyzedQuery, common: &CommonTerms, fields: &Fields) -> Vec<Part> {
+    analyzed
+        .terms
+        .words
+        .iter()
+        .filter(|word| !common.words.contains(word) && !analyzed.is_entry(word))
+        .map(|word| Part::new(PartKind::Word(word.clone()), word_query(fields, word)))
+        .collect()
+}
+
+/// Stage 2: each synonym group found in the query, as one disjunction of
+/// the entry and its synonyms: the best counts, so a concept counts once and
+/// the user's own words count most.
+fn synonym_parts(
+    analyzed: &AnalyzedQuery,
+    common: &CommonTerms,
+    fields: &Fields,
+    stats: &TermStats,
+    prefixes: &Arc<PrefixCache>,
+) -> Vec<Part> {
+    let mut parts = Vec::new();
+    for expansion in &analyzed.expansions {
+        let entry = &expansion.entry;
         if common.groups.contains(entry) {
             continue;
         }
@@ -310,20 +243,24 @@ pub fn build(
         // no more relevant to `注销` than one saying 注销 just because 销户 is
         // the rarer word. So each single-word alternative is scaled from its
         // own IDF to the group's (from the union of their documents).
-        let own = if terms.words.contains(entry) {
+        let own = if analyzed.terms.words.contains(entry) {
             Some((word_query(fields, entry), Some(entry.clone())))
         } else {
-            synonym_query(&segmenter, fields, entry)
+            words_query(fields, &expansion.entry_words)
         };
         let typed_is_absent = own
             .as_ref()
             .and_then(|(_, w)| w.as_deref())
             .is_some_and(|w| is_absent(w, fields, stats));
-        let synonym_weight = if typed_is_absent { 1.0 } else { SYNONYM_BOOST };
+        let synonym_weight = if typed_is_absent {
+            ABSENT_WORD_SYNONYM_BOOST
+        } else {
+            SYNONYM_BOOST
+        };
         let mut weighted: Vec<(Box<dyn Query>, Option<String>, f32)> = Vec::new();
         weighted.extend(own.map(|(q, w)| (q, w, 1.0)));
-        for synonym in found {
-            if let Some((query, word)) = synonym_query(&synonym_segmenter, fields, synonym) {
+        for words in &expansion.synonym_words {
+            if let Some((query, word)) = words_query(fields, words) {
                 weighted.push((query, word, synonym_weight));
             }
         }
@@ -345,28 +282,49 @@ pub fn build(
         // segmentation split it differently (讲解约流程 has no word 解约);
         // as one more alternative they never add to a word match.
         // Scaled to the group's rarity like the words.
-        if let Some(grams) = chars_grams(fields, prefixes, entry, Occur::Should) {
+        if let Some(grams) = &expansion.entry_grams {
             alternatives.push(boosted(
-                grams,
+                grams_query(fields, prefixes, grams, Occur::Should),
                 CHARS_BOOST * stats.scale_to(group_idf, entry),
             ));
         }
         let kind = PartKind::Synonyms {
             entry: entry.clone(),
-            synonyms: found.clone(),
+            synonyms: expansion.synonyms.clone(),
             weight: synonym_weight,
         };
-        add(
-            Occur::Should,
+        parts.push(Part::new(
             kind,
             Box::new(DisjunctionMaxQuery::new(alternatives)),
-        );
+        ));
     }
-    for gram in terms.grams.iter().filter(|g| !common.grams.contains(g)) {
-        let query = boosted(gram_query(fields, prefixes, gram), CHARS_BOOST);
-        add(Occur::Should, PartKind::Gram(gram.clone()), query);
-    }
-    for pair in terms.sequence.windows(2) {
+    parts
+}
+
+/// Stage 3: each character gram that is not common, in the chars field.
+fn gram_parts(
+    analyzed: &AnalyzedQuery,
+    common: &CommonTerms,
+    fields: &Fields,
+    prefixes: &Arc<PrefixCache>,
+) -> Vec<Part> {
+    analyzed
+        .terms
+        .grams
+        .iter()
+        .filter(|g| !common.grams.contains(g))
+        .map(|gram| {
+            let query = boosted(gram_query(fields, prefixes, gram), CHARS_BOOST);
+            Part::new(PartKind::Gram(gram.clone()), query)
+        })
+        .collect()
+}
+
+/// Stage 4: each pair of adjacent content words (neither common) found
+/// within [`PROXIMITY_SLOP`] of each other in the text.
+fn proximity_parts(analyzed: &AnalyzedQuery, common: &CommonTerms, fields: &Fields) -> Vec<Part> {
+    let mut parts = Vec::new();
+    for pair in analyzed.terms.sequence.windows(2) {
         if pair[0] == pair[1] || common.words.contains(&pair[0]) || common.words.contains(&pair[1])
         {
             continue;
@@ -380,48 +338,51 @@ pub fn build(
             PROXIMITY_SLOP,
         );
         let kind = PartKind::Near(pair[0].clone(), pair[1].clone());
-        add(
-            Occur::Should,
-            kind,
-            boosted(Box::new(phrase), PROXIMITY_BOOST),
-        );
+        parts.push(Part::new(kind, boosted(Box::new(phrase), PROXIMITY_BOOST)));
     }
-    let mut phrases = Vec::new();
-    for phrase in &parsed.phrases {
-        if let Some(query) = chars_phrase(fields, prefixes, phrase) {
-            add(Occur::Must, PartKind::Phrase(phrase.clone()), query);
-            phrases.push(
-                analysis::Normalized::new(phrase)
-                    .as_str()
-                    .trim()
-                    .to_string(),
-            );
-        }
-    }
-    if parts.is_empty() {
-        return Err(QueryError::NoSearchableWords);
-    }
-    for word in &parsed.excluded {
-        if let Some(query) = chars_grams(fields, prefixes, word, Occur::Must) {
-            clauses.push((Occur::MustNot, query));
-        }
-    }
-    Ok(BuiltQuery {
-        query: Box::new(BooleanQuery::new(clauses)),
-        terms,
-        phrases,
-        ignored,
-        expansions,
-        excluded: parsed.excluded.clone(),
-        common: common.left_out(),
-        parts,
-    })
+    parts
+}
+
+/// Stage 5: each searchable quoted phrase, which every hit must contain.
+fn phrase_parts(
+    analyzed: &AnalyzedQuery,
+    fields: &Fields,
+    prefixes: &Arc<PrefixCache>,
+) -> Vec<Part> {
+    analyzed
+        .searchable_phrases()
+        .filter_map(|phrase| {
+            let query = phrase_query(fields, prefixes, phrase)?;
+            Some(Part::new(PartKind::Phrase(phrase.quoted.clone()), query))
+        })
+        .collect()
+}
+
+/// Stage 6: each excluded word, as all of its grams: for short words nearly
+/// always the same as the exact word, and the chars field has no positions
+/// to tell.
+fn exclusion_clauses(
+    analyzed: &AnalyzedQuery,
+    fields: &Fields,
+    prefixes: &Arc<PrefixCache>,
+) -> Vec<(Occur, Box<dyn Query>)> {
+    analyzed
+        .excluded
+        .iter()
+        .filter_map(|word| word.grams.as_deref())
+        .map(|grams| {
+            (
+                Occur::MustNot,
+                grams_query(fields, prefixes, grams, Occur::Must),
+            )
+        })
+        .collect()
 }
 
 /// The words, grams and synonym groups of a query that most passages have
-/// (see [`COMMON_SHARE`]): left out, as long as something rarer remains.
+/// (see [`ranking::COMMON_SHARE`]): left out, as long as something rarer remains.
 /// All empty when nothing is left out.
-#[derive(Default)]
+#[derive(Debug, Default, PartialEq)]
 struct CommonTerms {
     words: Vec<String>,
     grams: Vec<String>,
@@ -429,13 +390,9 @@ struct CommonTerms {
 }
 
 impl CommonTerms {
-    fn find(
-        terms: &QueryTerms,
-        expansions: &[(String, Vec<String>)],
-        has_phrases: bool,
-        fields: &Fields,
-        stats: &TermStats,
-    ) -> CommonTerms {
+    fn find(analyzed: &AnalyzedQuery, fields: &Fields, stats: &TermStats) -> CommonTerms {
+        let terms = &analyzed.terms;
+        let expansions = &analyzed.expansions;
         let common = CommonTerms {
             words: terms
                 .words
@@ -452,24 +409,23 @@ impl CommonTerms {
             // A synonym group is as common as all its spellings together.
             groups: expansions
                 .iter()
-                .filter(|(entry, found)| {
-                    let docs: u64 = std::iter::once(entry)
-                        .chain(found)
+                .filter(|e| {
+                    let docs: u64 = std::iter::once(&e.entry)
+                        .chain(&e.synonyms)
                         .map(|w| stats.doc_freq(w))
                         .sum();
                     stats.is_common_count(docs)
                 })
-                .map(|(entry, _)| entry.clone())
+                .map(|e| e.entry.clone())
                 .collect(),
         };
-        let is_entry = |w: &String| expansions.iter().any(|(entry, _)| entry == w);
         let rarer_remains = terms
             .words
             .iter()
-            .any(|w| !is_entry(w) && !common.words.contains(w))
+            .any(|w| !analyzed.is_entry(w) && !common.words.contains(w))
             || terms.grams.iter().any(|g| !common.grams.contains(g))
             || common.groups.len() < expansions.len()
-            || has_phrases;
+            || !analyzed.phrases.is_empty();
         if rarer_remains {
             common
         } else {
@@ -489,19 +445,12 @@ impl CommonTerms {
     }
 }
 
-/// A synonym entry as a query: its one word (returned too), or all of its words.
-fn synonym_query(
-    segmenter: &Segmenter,
-    fields: &Fields,
-    synonym: &str,
-) -> Option<(Box<dyn Query>, Option<String>)> {
-    let mut words = analysis::exact_terms(segmenter, synonym);
-    match words.len() {
-        0 => None,
-        1 => {
-            let word = words.pop()?;
-            Some((word_query(fields, &word), Some(word)))
-        }
+/// A synonym entry's content words as a query: its one word (returned too),
+/// or all of its words.
+fn words_query(fields: &Fields, words: &[String]) -> Option<(Box<dyn Query>, Option<String>)> {
+    match words {
+        [] => None,
+        [word] => Some((word_query(fields, word), Some(word.clone()))),
         _ => Some((
             Box::new(BooleanQuery::new(
                 words
@@ -547,14 +496,14 @@ impl TermStats<'_> {
         (self.doc_freq)(self.text, word)
     }
 
-    /// Whether more than [`COMMON_SHARE`] of the passages, and at least
-    /// [`COMMON_MIN_DOCS`], have `term` in `field`.
+    /// Whether more than [`ranking::COMMON_SHARE`] of the passages, and at least
+    /// [`ranking::COMMON_MIN_DOCS`], have `term` in `field`.
     fn is_common(&self, field: Field, term: &str) -> bool {
         self.is_common_count((self.doc_freq)(field, term))
     }
 
     fn is_common_count(&self, docs: u64) -> bool {
-        is_common(docs, self.num_docs)
+        ranking::is_common(docs, self.num_docs)
     }
 
     /// The factor that brings `word`'s IDF down to `group_idf` (never up).
@@ -567,11 +516,9 @@ impl TermStats<'_> {
         }
     }
 
-    /// BM25's inverse document frequency.
+    /// BM25's inverse document frequency (see [`ranking::idf`]).
     fn idf(&self, doc_freq: u64) -> f32 {
-        let n = self.num_docs as f32;
-        let df = doc_freq as f32;
-        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+        ranking::idf(doc_freq, self.num_docs)
     }
 }
 
@@ -596,47 +543,33 @@ fn word_query(fields: &Fields, word: &str) -> Box<dyn Query> {
         boosted(term_query(fields.title, word), TITLE_BOOST),
         boosted(term_query(fields.text, word), TEXT_BOOST),
     ];
-    Box::new(DisjunctionMaxQuery::with_tie_breaker(per_field, 0.2))
-}
-
-/// An exact-substring match of `text` in the passage text: every gram of it
-/// through the chars field, confirmed on the stored text.
-fn chars_phrase(
-    fields: &Fields,
-    prefixes: &Arc<PrefixCache>,
-    text: &str,
-) -> Option<Box<dyn Query>> {
-    let grams = analysis::phrase_grams(text)?;
-    if let [(_, gram)] = grams.as_slice() {
-        // One gram is the phrase itself: nothing to confirm.
-        return Some(gram_query(fields, prefixes, gram));
-    }
-    Some(Box::new(phrase::PhraseQuery::new(
-        grams_query(fields, prefixes, &grams, Occur::Must),
-        fields.text,
-        text,
-    )))
-}
-
-/// The character grams of `text` (bigrams, or the lone character) combined
-/// with `occur`: `Should` for any of them (a synonym entry's spelling), `Must`
-/// for all of them (an exclusion: for short words nearly always the same as
-/// the exact word, and the chars field has no positions to tell).
-fn chars_grams(
-    fields: &Fields,
-    prefixes: &Arc<PrefixCache>,
-    text: &str,
-    occur: Occur,
-) -> Option<Box<dyn Query>> {
-    Some(grams_query(
-        fields,
-        prefixes,
-        &analysis::phrase_grams(text)?,
-        occur,
+    Box::new(DisjunctionMaxQuery::with_tie_breaker(
+        per_field,
+        FIELD_TIE_BREAKER,
     ))
 }
 
-/// `grams` (from [`analysis::phrase_grams`]) combined with `occur`.
+/// An exact-substring match of `phrase` in the passage text: every gram of
+/// it through the chars field, confirmed on the stored text.
+fn phrase_query(
+    fields: &Fields,
+    prefixes: &Arc<PrefixCache>,
+    phrase: &Phrase,
+) -> Option<Box<dyn Query>> {
+    let grams = phrase.grams.as_deref()?;
+    if let [(_, gram)] = grams {
+        // One gram is the phrase itself: nothing to confirm.
+        return Some(gram_query(fields, prefixes, gram));
+    }
+    Some(Box::new(phrase::SubstringQuery::new(
+        grams_query(fields, prefixes, grams, Occur::Must),
+        fields.text,
+        phrase.typed(),
+        &phrase.normalized,
+    )))
+}
+
+/// `grams` (from [`crate::analysis::phrase_grams`]) combined with `occur`.
 fn grams_query(
     fields: &Fields,
     prefixes: &Arc<PrefixCache>,
@@ -682,6 +615,169 @@ fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::Synonyms;
+    use crate::search::testing::{SEGMENTERS, TestIndex};
+    use tantivy::Searcher;
+
+    fn analyze(raw: &str, synonyms: &Synonyms) -> AnalyzedQuery {
+        AnalyzedQuery::new(&ParsedQuery::parse(raw), &SEGMENTERS, synonyms)
+    }
+
+    /// Builds with the statistics of `index` and runs `f` on the stages' inputs.
+    fn with_stats<T>(index: &TestIndex, f: impl FnOnce(&TermStats, &Arc<PrefixCache>) -> T) -> T {
+        let searcher: Searcher = index.searcher();
+        let doc_freq = |field: Field, word: &str| {
+            searcher
+                .doc_freq(&Term::from_field_text(field, word))
+                .unwrap()
+        };
+        let stats = TermStats {
+            num_docs: searcher.num_docs(),
+            doc_freq: &doc_freq,
+            text: index.fields.text,
+            chars: index.fields.chars,
+        };
+        f(&stats, &Arc::default())
+    }
+
+    fn kinds(parts: &[Part]) -> Vec<PartKind> {
+        parts.iter().map(|p| p.kind.clone()).collect()
+    }
+
+    fn word(w: &str) -> PartKind {
+        PartKind::Word(w.to_string())
+    }
+
+    #[test]
+    fn word_stage_skips_synonym_entries_and_searches_every_word_field() {
+        let index = TestIndex::new(&["支持在线销户", "线下销户流程"]);
+        let mut synonyms = Synonyms::default();
+        synonyms.add_groups("销户 注销");
+        let q = analyze("在线 销户", &synonyms);
+        let parts = word_parts(&q, &CommonTerms::default(), &index.fields);
+        assert_eq!(kinds(&parts), [word("在线")], "销户 is scored by its group");
+        assert_eq!(index.count(parts[0].query.as_ref()), 1);
+        assert!(parts.iter().all(|p| p.occur() == Occur::Should));
+    }
+
+    #[test]
+    fn synonym_stage_gives_an_absent_word_synonyms_in_full() {
+        let mut synonyms = Synonyms::default();
+        synonyms.add_groups("网上 在线");
+        let q = analyze("网上注销", &synonyms);
+        let synonyms_part = |texts: &[&str]| {
+            let index = TestIndex::new(texts);
+            let parts = with_stats(&index, |stats, prefixes| {
+                synonym_parts(&q, &CommonTerms::default(), &index.fields, stats, prefixes)
+            });
+            let matched = index.count(parts[0].query.as_ref());
+            (kinds(&parts), matched)
+        };
+        let group = |weight| PartKind::Synonyms {
+            entry: "网上".to_string(),
+            synonyms: vec!["在线".to_string()],
+            weight,
+        };
+        assert_eq!(
+            synonyms_part(&["支持在线注销", "电话注销"]),
+            (vec![group(ABSENT_WORD_SYNONYM_BOOST)], 1)
+        );
+        assert_eq!(
+            synonyms_part(&["支持在线注销", "网上注销"]),
+            (vec![group(SYNONYM_BOOST)], 2)
+        );
+    }
+
+    #[test]
+    fn gram_stage_searches_the_query_grams_in_the_chars_field() {
+        let index = TestIndex::new(&["我的卡片", "电话"]);
+        let q = analyze("我的卡吗", &Synonyms::default());
+        let parts = gram_parts(&q, &CommonTerms::default(), &index.fields, &Arc::default());
+        let grams: Vec<PartKind> = q.terms.grams.iter().cloned().map(PartKind::Gram).collect();
+        assert_eq!(kinds(&parts), grams);
+        let lone = parts
+            .iter()
+            .find(|p| p.kind == PartKind::Gram("卡".to_string()))
+            .expect("a content character between stop words");
+        assert_eq!(
+            index.count(lone.query.as_ref()),
+            1,
+            "卡 as a prefix of 卡片"
+        );
+    }
+
+    #[test]
+    fn proximity_stage_pairs_adjacent_words_close_together() {
+        let index = TestIndex::new(&["在线办理销户", "在线咨询。其他的内容很长很长很长。销户"]);
+        let q = analyze("在线 销户", &Synonyms::default());
+        let parts = proximity_parts(&q, &CommonTerms::default(), &index.fields);
+        assert_eq!(
+            kinds(&parts),
+            [PartKind::Near("在线".to_string(), "销户".to_string())]
+        );
+        assert_eq!(
+            index.count(parts[0].query.as_ref()),
+            1,
+            "only within the slop"
+        );
+    }
+
+    #[test]
+    fn phrase_stage_must_match_the_exact_text() {
+        let index = TestIndex::new(&["支持在线注销。", "在线，注销", "在線註銷"]);
+        let q = analyze("流程 “在线注销”", &Synonyms::default());
+        let parts = phrase_parts(&q, &index.fields, &Arc::default());
+        assert_eq!(kinds(&parts), [PartKind::Phrase("在线注销".to_string())]);
+        assert_eq!(parts[0].occur(), Occur::Must);
+        assert_eq!(
+            index.count(parts[0].query.as_ref()),
+            2,
+            "as typed or normalized"
+        );
+    }
+
+    #[test]
+    fn exclusion_stage_rules_out_passages_with_the_word() {
+        let index = TestIndex::new(&["线下注销", "在线注销"]);
+        let q = analyze("注销 -线下", &Synonyms::default());
+        let clauses = exclusion_clauses(&q, &index.fields, &Arc::default());
+        assert_eq!(clauses.len(), 1);
+        assert_eq!(clauses[0].0, Occur::MustNot);
+        assert_eq!(index.count(clauses[0].1.as_ref()), 1);
+        let built = with_stats(&index, |stats, prefixes| {
+            build(q.clone(), &index.fields, stats, prefixes)
+        })
+        .unwrap();
+        assert_eq!(index.count(built.query.as_ref()), 1);
+    }
+
+    #[test]
+    fn a_query_of_exclusions_only_cannot_run() {
+        let index = TestIndex::new(&["线下注销"]);
+        let q = analyze("-线下", &Synonyms::default());
+        let built = with_stats(&index, |stats, prefixes| {
+            build(q, &index.fields, stats, prefixes)
+        });
+        assert_eq!(built.err(), Some(QueryError::NoSearchableWords));
+    }
+
+    #[test]
+    fn a_word_in_most_passages_is_left_out_while_a_rarer_one_remains() {
+        let mut texts = vec!["流量卡的注销"; ranking::COMMON_MIN_DOCS as usize];
+        texts.push("流量卡的销户");
+        let index = TestIndex::new(&texts);
+        let common = |raw: &str| {
+            let q = analyze(raw, &Synonyms::default());
+            with_stats(&index, |stats, _| {
+                CommonTerms::find(&q, &index.fields, stats)
+            })
+        };
+        let found = common("流量卡 销户");
+        assert!(found.words.contains(&"流量".to_string()), "{found:?}");
+        assert!(!found.words.contains(&"销户".to_string()));
+        assert_eq!(found.left_out().first(), found.words.first());
+        assert_eq!(common("流量卡"), CommonTerms::default(), "nothing rarer");
+    }
 
     fn parse(raw: &str) -> ParsedQuery {
         ParsedQuery::parse(raw)

@@ -12,23 +12,11 @@
 //! candidate has cannot tell them apart, while missing the one concept that
 //! only a few have is missing what the question is about.
 
+use super::ranking::{PARTIAL_CREDIT, SYNONYM_CREDIT};
 use crate::analysis::Synonyms;
 
-/// How many top candidates are re-scored.
-pub const RERANK_DEPTH: usize = 50;
-/// How strongly a missing concept lowers the score: score × coverage^EXPONENT.
-/// Tuned with `zhsearch eval` on InsuranceQA-zh: 0 (no re-ranking) gave
-/// MRR@10 0.2230, 0.5 gave 0.2384, 1 gave 0.2344, 3 gave 0.2208 (see BENCHMARKS.md).
-pub const COVERAGE_EXPONENT: f32 = 0.5;
-/// What a concept found only through a synonym counts for.
-pub const SYNONYM_CREDIT: f32 = 0.8;
-
-/// What a concept counts for when only some of its characters' pairs occur
-/// (`赛车手` against `赛车司机`), times the share of pairs found.
-pub const PARTIAL_CREDIT: f32 = 0.5;
-
 /// One concept of the query: the word and its synonyms, normalized.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Concept {
     pub word: String,
     pub synonyms: Vec<String>,
@@ -37,16 +25,16 @@ pub struct Concept {
 /// The concepts of a query: each synonym-group entry found in it (which may
 /// span several words, like `号码迁移`), then each content word not inside
 /// one of those, in order, duplicates once.
-pub fn concepts(
+pub fn concepts<'a>(
     sequence: &[String],
-    expansions: &[(String, Vec<String>)],
+    expansions: impl IntoIterator<Item = (&'a str, &'a [String])>,
     synonyms: &Synonyms,
 ) -> Vec<Concept> {
     let mut out: Vec<Concept> = expansions
-        .iter()
+        .into_iter()
         .map(|(entry, found)| Concept {
-            word: entry.clone(),
-            synonyms: found.clone(),
+            word: entry.to_string(),
+            synonyms: found.to_vec(),
         })
         .collect();
     for word in sequence {
@@ -134,14 +122,10 @@ fn bigrams(word: &str) -> Vec<String> {
     chars.windows(2).map(|w| w.iter().collect()).collect()
 }
 
-/// The re-scored value of a candidate with BM25 `score` and `coverage`.
-pub fn rescore(score: f32, coverage: f32) -> f32 {
-    score * coverage.powf(COVERAGE_EXPONENT)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::ranking::final_score;
 
     fn words(list: &[&str]) -> Vec<String> {
         list.iter().map(|w| w.to_string()).collect()
@@ -158,7 +142,7 @@ mod tests {
     #[test]
     fn coverage_counts_words_and_synonyms() {
         let synonyms = Synonyms::builtin();
-        let concepts = concepts(&words(&["esim", "在线", "销户"]), &[], &synonyms);
+        let concepts = concepts(&words(&["esim", "在线", "销户"]), [], &synonyms);
         let got = coverage_of(
             &concepts,
             &["esim卡的在线销户", "流量卡的在线销户", "esim卡的在线注销"],
@@ -182,7 +166,7 @@ mod tests {
         // Both candidates have 卡; only the second has the rare 在线, and it
         // lacks the common esim: it covers more of what matters.
         let synonyms = Synonyms::builtin();
-        let concepts = concepts(&words(&["卡", "esim", "在线"]), &[], &synonyms);
+        let concepts = concepts(&words(&["卡", "esim", "在线"]), [], &synonyms);
         let got = coverage_of(&concepts, &["esim卡", "在线卡", "esim卡", "esim卡"]);
         assert!(got[1] > got[0], "{got:?}");
     }
@@ -190,7 +174,7 @@ mod tests {
     #[test]
     fn part_of_a_long_word_counts_partly() {
         let synonyms = Synonyms::builtin();
-        let concepts = concepts(&words(&["赛车手"]), &[], &synonyms);
+        let concepts = concepts(&words(&["赛车手"]), [], &synonyms);
         let got = coverage_of(&concepts, &["赛车司机", "赛车手", "足球"]);
         assert_eq!(got, [PARTIAL_CREDIT * 0.5, 1.0, 0.0]);
     }
@@ -198,8 +182,12 @@ mod tests {
     #[test]
     fn an_entry_spanning_words_is_one_concept() {
         let synonyms = Synonyms::builtin();
-        let expansions = vec![("号码迁移".to_string(), vec!["携号转网".to_string()])];
-        let concepts = concepts(&words(&["号码", "迁移"]), &expansions, &synonyms);
+        let found = words(&["携号转网"]);
+        let concepts = concepts(
+            &words(&["号码", "迁移"]),
+            [("号码迁移", &found[..])],
+            &synonyms,
+        );
         assert_eq!(concepts.len(), 1);
         assert_eq!(coverage_of(&concepts, &["办理携号转网"]), [SYNONYM_CREDIT]);
     }
@@ -207,7 +195,7 @@ mod tests {
     #[test]
     fn full_coverage_overtakes_a_modest_lead_with_a_missing_word() {
         let synonyms = Synonyms::builtin();
-        let concepts = concepts(&words(&["esim", "在线", "销户"]), &[], &synonyms);
+        let concepts = concepts(&words(&["esim", "在线", "销户"]), [], &synonyms);
         let got = coverage_of(
             &concepts,
             &[
@@ -215,6 +203,9 @@ mod tests {
                 "指南\nesim卡的注销方法\nesim卡的在线注销服务",
             ],
         );
-        assert!(rescore(8.0, got[1]) > rescore(9.0, got[0]), "{got:?}");
+        assert!(
+            final_score(8.0, got[1]) > final_score(9.0, got[0]),
+            "{got:?}"
+        );
     }
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use tantivy::DocAddress;
 
-use super::kept::Kept;
+use super::kept::{Generation, Kept};
 use crate::analysis::Normalized;
 
 /// Default snippet length, in characters.
@@ -57,10 +57,10 @@ impl Snippet {
 /// back to the original, several times that in memory).
 const NORMALIZED_PASSAGES_BYTES: usize = 8 << 20;
 
-/// Normalized passages, kept for the life of an [`super::Engine`] (whose
-/// searcher never changes): normalizing is most of a snippet's work, and a
-/// batch of questions shows many passages again (on InsuranceQA-zh, 46%
-/// of the hits of 2,000 questions).
+/// Normalized passages by address, kept for one searcher (an address names
+/// another passage once segments merge; see `kept::Generation`): normalizing
+/// is most of a snippet's work, and a batch of questions shows many
+/// passages again (on InsuranceQA-zh, 46% of the hits of 2,000 questions).
 pub struct NormalizedPassages {
     kept: Kept<DocAddress, Arc<Normalized>>,
 }
@@ -74,10 +74,15 @@ impl Default for NormalizedPassages {
 }
 
 impl NormalizedPassages {
-    /// The passage at `address`, whose text is `text`, normalized.
-    pub fn get(&self, address: DocAddress, text: &str) -> Arc<Normalized> {
-        self.kept
-            .get_or_make(&address, |_| text.len(), || Arc::new(Normalized::new(text)))
+    /// The passage at `address` in the searcher of `generation`, whose text
+    /// is `text`, normalized.
+    pub fn get(&self, generation: Generation, address: DocAddress, text: &str) -> Arc<Normalized> {
+        self.kept.get_or_make(
+            generation,
+            &address,
+            |_| text.len(),
+            || Arc::new(Normalized::new(text)),
+        )
     }
 }
 

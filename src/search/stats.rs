@@ -1,16 +1,16 @@
-//! Document frequencies, looked up once per engine.
+//! Document frequencies, looked up once per searcher.
 //!
 //! Building a query asks how many passages have each word and gram, and
 //! weighting it (BM25) asks again for every field; each answer is a lookup
-//! in the term dictionary of every segment. The engine's searcher never
-//! changes, and a batch of questions asks about the same words again and
-//! again, so the answers are kept.
+//! in the term dictionary of every segment. A batch of questions asks about
+//! the same words again and again, so the answers are kept, for the
+//! searcher they were counted with (see `kept::Generation`).
 
 use tantivy::query::Bm25StatisticsProvider;
 use tantivy::schema::Field;
 use tantivy::{Searcher, Term};
 
-use super::kept::Kept;
+use super::kept::{Generation, Kept};
 
 /// Most terms [`DocFreqs`] keeps.
 const MAX_TERMS: usize = 1 << 20;
@@ -29,10 +29,14 @@ impl Default for DocFreqs {
 }
 
 impl DocFreqs {
-    /// The number of passages of `searcher` (the engine's) that have `term`.
+    /// The number of passages of `searcher` that have `term`.
     pub fn get(&self, searcher: &Searcher, term: &Term) -> tantivy::Result<u64> {
-        self.known
-            .get_or_try_make(term, |_| 1, || searcher.doc_freq(term))
+        self.known.get_or_try_make(
+            Generation::of(searcher),
+            term,
+            |_| 1,
+            || searcher.doc_freq(term),
+        )
     }
 }
 
