@@ -17,7 +17,7 @@ use zhsearch::eval;
 use zhsearch::index::{self, OpenError, SearchIndex, UpdateOptions, UpdateReport, Wait};
 use zhsearch::output::status::{self, ProgressDisplay, StaleCheck};
 use zhsearch::output::{self, batch, json::JsonResults, terminal};
-use zhsearch::search::{Engine, QueryError, SearchOptions};
+use zhsearch::search::{Engine, QueryError, SearchOptions, Workload};
 
 /// Process exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,18 +105,10 @@ enum Freshness {
     Refresh,
 }
 
-/// How many queries the engine will answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Workload {
-    /// One query: load only the dictionary entries it needs.
-    OneQuery,
-    /// A batch or an eval: load the whole dictionary once, keep more caches.
-    ManyQueries,
-}
-
 /// Opens the index (building it from the corpus first when there is none, or
 /// updating it first with [`Freshness::Refresh`]), warning on stderr when the
-/// corpus changed since it was built.
+/// corpus changed since it was built. [`Workload::ManyQueries`] also loads
+/// the whole dictionary once instead of a small one per query.
 fn open_engine(mut config: Config, freshness: Freshness, workload: Workload) -> Result<Engine> {
     let many_queries = workload == Workload::ManyQueries;
     if many_queries {
@@ -171,7 +163,7 @@ fn open_engine(mut config: Config, freshness: Freshness, workload: Workload) -> 
         // Waited for here, so that no query's time includes it.
         config.segmenters.full();
     }
-    Engine::new(opened, config.segmenters, config.synonyms, many_queries)
+    Engine::new(opened, config.segmenters, config.synonyms, workload)
 }
 
 /// Compares the corpus with the record of the files the index holds.

@@ -109,6 +109,17 @@ const ONE_QUERY_STORE_CACHE_BLOCKS: usize = 100;
 /// Memory for decompressed stored passages when serving many queries.
 pub const MANY_QUERIES_STORE_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
+/// How many queries an [`Engine`] will answer, which decides what it keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workload {
+    /// One query: tantivy's small store cache.
+    OneQuery,
+    /// A batch, an eval or a server: up to [`MANY_QUERIES_STORE_CACHE_BYTES`]
+    /// of decompressed passages, so each stored block is decompressed once
+    /// rather than once per hit.
+    ManyQueries,
+}
+
 /// An open index with its reader: open once per process, search many times.
 pub struct Engine {
     index: SearchIndex,
@@ -129,18 +140,16 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// `many_queries` keeps up to [`MANY_QUERIES_STORE_CACHE_BYTES`] of
-    /// decompressed passages in memory, so a batch decompresses each stored
-    /// block once rather than once per hit.
+    /// An engine on `index` for `workload`.
     pub fn new(
         index: SearchIndex,
         segmenters: Arc<Segmenters>,
         synonyms: Synonyms,
-        many_queries: bool,
+        workload: Workload,
     ) -> Result<Engine> {
         let dir = index.dir.clone();
         guarded(&dir, || {
-            Self::new_unguarded(index, segmenters, synonyms, many_queries)
+            Self::new_unguarded(index, segmenters, synonyms, workload)
         })
     }
 
@@ -148,9 +157,9 @@ impl Engine {
         index: SearchIndex,
         segmenters: Arc<Segmenters>,
         synonyms: Synonyms,
-        many_queries: bool,
+        workload: Workload,
     ) -> Result<Engine> {
-        let cache_blocks = if many_queries {
+        let cache_blocks = if workload == Workload::ManyQueries {
             MANY_QUERIES_STORE_CACHE_BYTES / index.index.settings().docstore_blocksize.max(1)
         } else {
             ONE_QUERY_STORE_CACHE_BLOCKS
