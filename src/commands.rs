@@ -179,7 +179,7 @@ fn print_report(
         eprintln!(
             "zhsearch: skipped {}: {}",
             printable(&skipped.rel_path),
-            printable(&skipped.reason)
+            printable(&skipped.reason.to_string())
         );
     }
     for notice in &report.notices {

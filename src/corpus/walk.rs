@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result, bail};
 
 use super::decode::{Decoded, decode};
-use super::{Article, names, parse_article};
+use super::{Article, SkipReason, names, parse_article};
 
 /// File extensions read as articles (plain text is Markdown too).
 pub const ARTICLE_EXTENSIONS: &[&str] = &["md", "markdown", "txt"];
@@ -47,7 +47,7 @@ impl SourceFile {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
     pub rel_path: String,
-    pub reason: String,
+    pub reason: SkipReason,
 }
 
 /// Lists the article files under `root`, sorted by relative path (see
@@ -124,7 +124,7 @@ pub fn list(root: &Path, exclude: Option<&Path>) -> Result<(Vec<Found>, Vec<Skip
                 Err(err) => {
                     skipped.push(Skipped {
                         rel_path: rel_dir,
-                        reason: format!("cannot list folder: {err}"),
+                        reason: SkipReason::UnlistableFolder(err.to_string()),
                     });
                     continue;
                 }
@@ -166,9 +166,9 @@ pub fn list(root: &Path, exclude: Option<&Path>) -> Result<(Vec<Found>, Vec<Skip
                 Ok(stat) => stat,
                 Err(err) => {
                     let reason = if found.is_link {
-                        format!("broken symbolic link: {err}")
+                        SkipReason::BrokenLink(err.to_string())
                     } else {
-                        "cannot read: the file disappeared".into()
+                        SkipReason::unreadable(&io::Error::from(io::ErrorKind::NotFound))
                     };
                     let rel_path = found.rel_path;
                     skipped.push(Skipped { rel_path, reason });
@@ -281,61 +281,46 @@ pub fn nanos_since_epoch(time: SystemTime) -> u64 {
         .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 
-/// Reads and parses one article; `Err` holds a one-line reason to skip it.
-pub fn read_article(file: &SourceFile) -> Result<Article, String> {
+/// Reads and parses one article; `Err` is why to skip it.
+pub fn read_article(file: &SourceFile) -> Result<Article, SkipReason> {
     let text = decode_article(read_bytes(file)?)?.text;
     let article = parse_article(&file.rel_path, &file.stem(), &text);
     if article.passages.is_empty() {
-        return Err(NO_TEXT.into());
+        return Err(SkipReason::NoText);
     }
     Ok(article)
 }
-
-/// Why an article with no passages is skipped.
-pub const NO_TEXT: &str = "no text to index (only headings, links or images)";
 
 /// Room left after a file's bytes when they are read, so that repairing
 /// damaged UTF-8 in place (U+FFFD is up to two bytes longer than what it
 /// replaces) does not move a huge file to a bigger buffer.
 const REPAIR_HEADROOM: usize = 4096;
 
-/// The raw bytes of an article file; `Err` holds a one-line reason to skip it.
-pub fn read_bytes(file: &SourceFile) -> Result<Vec<u8>, String> {
+/// The raw bytes of an article file; `Err` is why to skip it.
+pub fn read_bytes(file: &SourceFile) -> Result<Vec<u8>, SkipReason> {
     if file.size > MAX_ARTICLE_BYTES {
-        return Err(too_large(file.size));
+        return Err(SkipReason::TooLarge { bytes: file.size });
     }
-    let cannot_read = |e: io::Error| match e.kind() {
-        io::ErrorKind::PermissionDenied => "cannot read: permission denied".to_string(),
-        io::ErrorKind::NotFound => "cannot read: the file disappeared".to_string(),
-        _ => format!("cannot read: {e}"),
-    };
     let mut bytes = Vec::with_capacity(file.size as usize + REPAIR_HEADROOM);
     fs::File::open(&file.full_path)
         .and_then(|f| f.take(MAX_ARTICLE_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(cannot_read)?;
+        .map_err(|err| SkipReason::unreadable(&err))?;
     if bytes.len() as u64 > MAX_ARTICLE_BYTES {
-        return Err(too_large(bytes.len() as u64));
+        let bytes = bytes.len() as u64;
+        return Err(SkipReason::TooLarge { bytes });
     }
     Ok(bytes)
 }
 
-fn too_large(size: u64) -> String {
-    format!(
-        "too large ({} MB; articles over {} MB are skipped)",
-        size >> 20,
-        MAX_ARTICLE_BYTES >> 20
-    )
-}
-
 /// The text of an article file from its bytes, and how it was decoded;
-/// `Err` holds a one-line reason to skip it (empty, binary, not decodable).
-pub fn decode_article(bytes: Vec<u8>) -> Result<Decoded, String> {
+/// `Err` is why to skip it (empty, binary, not decodable).
+pub fn decode_article(bytes: Vec<u8>) -> Result<Decoded, SkipReason> {
     if bytes.is_empty() {
-        return Err("empty file".into());
+        return Err(SkipReason::Empty);
     }
     let decoded = decode(bytes)?;
     if decoded.text.trim().is_empty() {
-        return Err("empty file (only whitespace)".into());
+        return Err(SkipReason::OnlyWhitespace);
     }
     Ok(Decoded {
         text: lone_cr_to_lf(decoded.text),
@@ -395,7 +380,7 @@ mod tests {
         {
             assert_eq!(skipped.len(), 1, "{skipped:?}");
             assert_eq!(skipped[0].rel_path, "broken.md");
-            assert!(skipped[0].reason.starts_with("broken symbolic link"));
+            assert!(matches!(skipped[0].reason, SkipReason::BrokenLink(_)));
         }
     }
 }

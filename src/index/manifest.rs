@@ -31,14 +31,10 @@ use base64::prelude::{BASE64_STANDARD, Engine as _};
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_128;
 
-use crate::corpus::{self, Found, SourceFile};
+use crate::corpus::{self, Found, SkipReason, SourceFile};
 
 /// Files modified less than this long before a scan are always hashed later.
 pub const RACY_WINDOW_NANOS: u64 = 2_000_000_000;
-
-/// Prefix of skip reasons that are worth retrying even when the file's stat
-/// did not change (permissions change without touching mtime).
-const READ_ERROR: &str = "cannot read";
 
 /// What the index knows about one article file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +47,7 @@ pub struct FileEntry {
     /// Passages in the index from this file.
     pub passages: u32,
     /// Why the file is not in the index, if it is not.
-    pub skipped: Option<String>,
+    pub skipped: Option<SkipReason>,
 }
 
 impl FileEntry {
@@ -60,11 +56,11 @@ impl FileEntry {
         self.skipped.is_none()
     }
 
-    /// Whether the file was skipped because it could not be read at all.
+    /// Whether the file was skipped because it could not be read at all,
+    /// which is worth trying again even when its stat did not change
+    /// (permissions change without touching mtime).
     pub fn is_read_error(&self) -> bool {
-        self.skipped
-            .as_deref()
-            .is_some_and(|r| r.starts_with(READ_ERROR))
+        self.skipped.as_ref().is_some_and(SkipReason::is_read_error)
     }
 }
 
@@ -250,10 +246,6 @@ pub struct StoredManifest {
     /// The files, packed by [`pack`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     packed: Option<String>,
-    /// The files as rows, as zhsearch wrote them before it packed them:
-    /// still read, never written.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    files: Option<Vec<Row>>,
 }
 
 /// The files named by `--dict` and `--synonyms` when the index was built
@@ -265,9 +257,6 @@ pub struct UserFiles {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub synonyms: Option<PathBuf>,
 }
-
-/// `[path, size, mtime, hash, passages, skipped reason or null]`.
-type Row = (String, u64, u64, u64, u32, Option<String>);
 
 /// Why a stored manifest cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -305,7 +294,6 @@ impl StoredManifest {
             scanned_at: manifest.scanned_at,
             stat_digest: Some(manifest.stat_digest()),
             packed: Some(pack(&manifest.files)),
-            files: None,
         }
     }
 
@@ -345,33 +333,12 @@ impl StoredManifest {
         Ok(self.unpack()?.compare(&files))
     }
 
-    /// Whether the files are stored the old way (JSON rows), which the next
-    /// update rewrites packed.
-    pub fn is_legacy(&self) -> bool {
-        self.packed.is_none()
-    }
-
     /// The manifest, files unpacked.
     pub fn unpack(&self) -> Result<Manifest, UnpackError> {
-        let files = match (&self.packed, &self.files) {
-            (Some(packed), _) => unpack(packed)?,
-            (None, Some(rows)) => rows
-                .iter()
-                .map(|(path, size, mtime, hash, passages, skipped)| {
-                    let entry = FileEntry {
-                        size: *size,
-                        mtime: *mtime,
-                        hash: *hash,
-                        passages: *passages,
-                        skipped: skipped.clone(),
-                    };
-                    (path.clone(), entry)
-                })
-                .collect(),
-            (None, None) => {
-                return Err(UnpackError::Corrupt("its list of files is missing".into()));
-            }
+        let Some(packed) = &self.packed else {
+            return Err(UnpackError::Corrupt("its list of files is missing".into()));
         };
+        let files = unpack(packed)?;
         Ok(Manifest {
             corpus: self.corpus.clone(),
             user_files: self.user_files.clone(),
@@ -381,8 +348,9 @@ impl StoredManifest {
     }
 }
 
-/// The version byte that starts a packed file list.
-const PACK_FORMAT: u8 = 1;
+/// The version byte that starts a packed file list. 2: skip reasons are
+/// stored as [`SkipReason`] values, not as their messages.
+const PACK_FORMAT: u8 = 2;
 
 /// zstd level for the packed file list: higher levels gain at most 3% on it
 /// (the hashes, two thirds of the packed bytes, do not compress), level 19
@@ -430,15 +398,14 @@ pub fn pack(files: &HashMap<String, FileEntry>) -> String {
     for entry in entries() {
         put_varint(&mut raw, u64::from(entry.passages));
     }
-    let skipped: Vec<(usize, &str)> = entries()
+    let skipped: Vec<(usize, &SkipReason)> = entries()
         .enumerate()
-        .filter_map(|(i, e)| Some((i, e.skipped.as_deref()?)))
+        .filter_map(|(i, e)| Some((i, e.skipped.as_ref()?)))
         .collect();
     put_varint(&mut raw, skipped.len() as u64);
     for (i, reason) in skipped {
         put_varint(&mut raw, i as u64);
-        put_varint(&mut raw, reason.len() as u64);
-        raw.extend_from_slice(reason.as_bytes());
+        put_reason(&mut raw, reason);
     }
     let mut bytes = vec![PACK_FORMAT];
     // Compressing to memory cannot fail (zstd only fails on bad parameters):
@@ -507,12 +474,10 @@ pub fn unpack(packed: &str) -> Result<HashMap<String, FileEntry>, UnpackError> {
         .map(|_| r.varint().and_then(|n| u32::try_from(n).ok()))
         .collect::<Option<Vec<u32>>>()
         .ok_or_else(truncated)?;
-    let mut skipped: Vec<Option<String>> = vec![None; count];
+    let mut skipped: Vec<Option<SkipReason>> = vec![None; count];
     for _ in 0..r.varint().ok_or_else(truncated)? {
         let i = r.len().ok_or_else(truncated)?;
-        let reason = r.len().and_then(|n| r.take(n)).ok_or_else(truncated)?;
-        let reason = String::from_utf8(reason.to_vec())
-            .map_err(|_| corrupt("has a skip reason that is not UTF-8"))?;
+        let reason = r.reason().ok_or_else(|| corrupt("has a bad skip reason"))?;
         *skipped
             .get_mut(i)
             .ok_or_else(|| corrupt("skips a file it does not list"))? = Some(reason);
@@ -552,6 +517,35 @@ fn put_varint(out: &mut Vec<u8>, mut n: u64) {
     out.push(n as u8);
 }
 
+/// Appends `reason`: a tag byte (its variant), then its fields (texts as a
+/// length and UTF-8 bytes, numbers as varints).
+fn put_reason(out: &mut Vec<u8>, reason: &SkipReason) {
+    let put_text = |out: &mut Vec<u8>, tag: u8, text: &str| {
+        out.push(tag);
+        put_varint(out, text.len() as u64);
+        out.extend_from_slice(text.as_bytes());
+    };
+    match reason {
+        SkipReason::UnlistableFolder(err) => put_text(out, 0, err),
+        SkipReason::BrokenLink(err) => put_text(out, 1, err),
+        SkipReason::Unreadable(why) => put_text(out, 2, why),
+        SkipReason::TooLarge { bytes } => {
+            out.push(3);
+            put_varint(out, *bytes);
+        }
+        SkipReason::Empty => out.push(4),
+        SkipReason::OnlyWhitespace => out.push(5),
+        SkipReason::Binary => out.push(6),
+        SkipReason::BadByteOrderMark { invalid, bytes } => {
+            out.push(7);
+            put_varint(out, *invalid);
+            put_varint(out, *bytes);
+        }
+        SkipReason::NotDecodable { encoding } => put_text(out, 8, encoding),
+        SkipReason::NoText => out.push(9),
+    }
+}
+
 /// Reads packed bytes front to back; `None` when they run out or are malformed.
 struct Reader<'a>(&'a [u8]);
 
@@ -582,6 +576,37 @@ impl<'a> Reader<'a> {
 
     fn u64_le(&mut self) -> Option<u64> {
         Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+
+    fn text(&mut self) -> Option<String> {
+        let n = self.len()?;
+        String::from_utf8(self.take(n)?.to_vec()).ok()
+    }
+
+    /// What [`put_reason`] wrote.
+    fn reason(&mut self) -> Option<SkipReason> {
+        let (&tag, rest) = self.0.split_first()?;
+        self.0 = rest;
+        Some(match tag {
+            0 => SkipReason::UnlistableFolder(self.text()?),
+            1 => SkipReason::BrokenLink(self.text()?),
+            2 => SkipReason::Unreadable(self.text()?),
+            3 => SkipReason::TooLarge {
+                bytes: self.varint()?,
+            },
+            4 => SkipReason::Empty,
+            5 => SkipReason::OnlyWhitespace,
+            6 => SkipReason::Binary,
+            7 => SkipReason::BadByteOrderMark {
+                invalid: self.varint()?,
+                bytes: self.varint()?,
+            },
+            8 => SkipReason::NotDecodable {
+                encoding: self.text()?,
+            },
+            9 => SkipReason::NoText,
+            _ => return None,
+        })
     }
 }
 
@@ -619,7 +644,7 @@ mod tests {
         manifest.files.insert(
             "b.md".into(),
             FileEntry {
-                skipped: Some("empty file".into()),
+                skipped: Some(SkipReason::Empty),
                 passages: 0,
                 ..entry(0, 3)
             },
@@ -635,6 +660,30 @@ mod tests {
         manifest
             .files
             .insert("文件夹/长文二.md".into(), entry(0, 0));
+        let reasons = [
+            SkipReason::UnlistableFolder("权限".into()),
+            SkipReason::BrokenLink("gone".into()),
+            SkipReason::Unreadable("permission denied".into()),
+            SkipReason::TooLarge { bytes: u64::MAX },
+            SkipReason::OnlyWhitespace,
+            SkipReason::Binary,
+            SkipReason::BadByteOrderMark {
+                invalid: 3,
+                bytes: 1 << 40,
+            },
+            SkipReason::NotDecodable {
+                encoding: "Big5".into(),
+            },
+            SkipReason::NoText,
+        ];
+        for (i, reason) in reasons.into_iter().enumerate() {
+            let entry = FileEntry {
+                skipped: Some(reason),
+                passages: 0,
+                ..entry(i as u64, 9)
+            };
+            manifest.files.insert(format!("skipped/{i}.md"), entry);
+        }
         manifest
     }
 
@@ -646,7 +695,6 @@ mod tests {
     fn round_trips_packed_through_json() {
         let manifest = sample();
         let stored = through_json(&StoredManifest::new(&manifest));
-        assert!(!stored.is_legacy());
         let back = stored.unpack().unwrap();
         assert_eq!(back, manifest);
         assert_eq!(
@@ -658,19 +706,6 @@ mod tests {
             through_json(&StoredManifest::new(&empty)).unpack(),
             Ok(empty)
         );
-    }
-
-    #[test]
-    fn reads_the_rows_of_older_indexes() {
-        let json = r#"{"corpus":"/data/corpus","scanned_at":42,"files":[
-            ["a.md",10,20,7,2,null],["b.md",0,3,7,0,"empty file"]]}"#;
-        let stored: StoredManifest = serde_json::from_str(json).unwrap();
-        assert!(stored.is_legacy());
-        let mut expected = sample();
-        expected
-            .files
-            .retain(|path, _| path == "a.md" || path == "b.md");
-        assert_eq!(stored.unpack(), Ok(expected));
     }
 
     #[test]

@@ -33,7 +33,7 @@ use super::lock::{UpdateLock, Wait};
 use super::manifest::{FileEntry, Manifest, UserFiles, hash_bytes};
 use super::{Fields, IndexInfo, OpenError, Payload};
 use crate::analysis::{self, Lexicon};
-use crate::corpus::{self, Article, Skipped, SourceFile};
+use crate::corpus::{self, Article, SkipReason, Skipped, SourceFile};
 
 /// Memory the tantivy writer may use for its buffers, in bytes, across threads.
 pub const WRITER_BUDGET: usize = 96 * 1024 * 1024;
@@ -214,7 +214,6 @@ fn update_unlabelled(
                 manifest,
                 lexicon,
             );
-            run.manifest_dirty |= previous.repack;
             let outcome = run.index_files(&files, progress).and_then(|()| {
                 if run.changed() {
                     progress(Progress::Committing);
@@ -322,7 +321,6 @@ fn open_previous(index_dir: &Path, lexicon: &Arc<Lexicon>) -> Result<Previous, R
     Ok(Previous {
         index: opened.index,
         manifest,
-        repack: stored.is_legacy(),
     })
 }
 
@@ -330,8 +328,6 @@ fn open_previous(index_dir: &Path, lexicon: &Arc<Lexicon>) -> Result<Previous, R
 struct Previous {
     index: Index,
     manifest: Manifest,
-    /// Its manifest must be saved again even if no file changed.
-    repack: bool,
 }
 
 /// One pass over the corpus files into one index.
@@ -342,8 +338,8 @@ struct Run {
     old: Manifest,
     new: Manifest,
     /// Whether the old manifest had entries that were only hashed (racy) or
-    /// whose stat changed, or was stored the old way: the new manifest must
-    /// be saved even without new documents.
+    /// whose stat changed: the new manifest must be saved even without new
+    /// documents.
     manifest_dirty: bool,
     report: UpdateReport,
     /// How this run analyzes text, recorded with its commit.
@@ -398,7 +394,7 @@ impl Run {
         Ok(())
     }
 
-    fn skip(&mut self, file: &SourceFile, hash: u64, reason: String) {
+    fn skip(&mut self, file: &SourceFile, hash: u64, reason: SkipReason) {
         self.report.skipped.push(Skipped {
             rel_path: file.rel_path.clone(),
             reason: reason.clone(),
@@ -516,7 +512,7 @@ impl Run {
         )?;
         drop(text);
         if passages == 0 {
-            self.skip(file, hash, corpus::NO_TEXT.into());
+            self.skip(file, hash, SkipReason::NoText);
             return Ok(());
         }
         let entry = FileEntry {
