@@ -59,7 +59,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
 fn run_index(args: &IndexArgs) -> Result<Exit> {
     let index_dir = &args.locations.index;
     let payload = index::read_payload(index_dir).ok();
-    let stored = payload.as_ref().and_then(|p| p.manifest.as_ref());
+    let stored = payload.as_ref().map(|p| &p.manifest);
     let locations = remembered(&args.locations, stored);
     let corpus = resolve_corpus(&locations, stored.and_then(|m| m.corpus.as_deref()));
     let settings = Settings::load(&corpus, &locations)?;
@@ -255,7 +255,7 @@ fn open_engine(locations: &Locations, refresh: bool, many_queries: bool) -> Resu
     // The payload is read once: it names the corpus folder and the user
     // files, whose dictionary the index is then checked against.
     let payload = index::read_payload(&locations.index);
-    let stored = payload.as_ref().ok().and_then(|p| p.manifest.as_ref());
+    let stored = payload.as_ref().ok().map(|p| &p.manifest);
     let locations = &remembered(locations, stored);
     let corpus = resolve_corpus(locations, stored.and_then(|m| m.corpus.as_deref()));
     let settings = Settings::load(&corpus, locations)?;
@@ -430,16 +430,7 @@ fn run_eval(args: &EvalArgs) -> Result<Exit> {
 
 /// Says on stderr (one line) when `corpus` changed since the index was built.
 fn warn_if_stale(opened: &SearchIndex, corpus: &Path, locations: &Locations) {
-    let Some(manifest) = &opened.manifest else {
-        eprintln!(
-            "zhsearch: the index at '{}' keeps no record of its files, so changes to the corpus \
-             go unnoticed; run `{} --rebuild` once.",
-            printable_path(&locations.index),
-            index_command(locations)
-        );
-        return;
-    };
-    match manifest.changes(corpus, &locations.index) {
+    match opened.manifest.changes(corpus, &locations.index) {
         Ok(changes) if changes.is_empty() => {}
         Ok(changes) => eprintln!(
             "zhsearch: the corpus '{}' changed since the index was built ({} added, {} changed, \

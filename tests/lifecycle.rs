@@ -549,18 +549,35 @@ fn an_index_from_another_version_is_detected_and_replaced() {
     assert!(stderr_of(&out).contains("index format 0"));
     assert!(dir.search_json(&["eSIM"]).total > 0);
 
-    // An index from before the manifest: searchable, says how to fix it, and
-    // the next `zhsearch index` rebuilds it.
-    let mut old = payload(&dir);
+    // An index of this version always keeps a manifest: one without is
+    // damaged, says how to fix it, and the next `zhsearch index` rebuilds it.
+    let fine = payload(&dir);
+    let mut old = fine.clone();
     old.as_object_mut().unwrap().remove("manifest");
     set_payload(&dir, &old);
-    dir.zhsearch()
-        .args(["search", "eSIM"])
-        .assert()
-        .success()
-        .stderr(predicate::str::contains("keeps no record of its files"));
+    let out = dir.zhsearch().args(["search", "eSIM"]).assert().code(1);
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains(
+            "is damaged (its meta.json keeps no readable list of files): \
+             run `zhsearch index --rebuild`"
+        ),
+        "{stderr}"
+    );
     let out = dir.zhsearch().arg("index").assert().success();
     assert!(stdout_of(&out).contains("Rebuilt"), "{}", stdout_of(&out));
+
+    // An older version's payload, whatever it holds, is told by its version.
+    let mut old = fine;
+    old.as_object_mut().unwrap().remove("manifest");
+    old["schema_version"] = serde_json::json!(3);
+    set_payload(&dir, &old);
+    let out = dir.zhsearch().args(["search", "eSIM"]).assert().code(1);
+    assert!(
+        stderr_of(&out).contains("index format 3"),
+        "{}",
+        stderr_of(&out)
+    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {

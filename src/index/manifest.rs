@@ -232,20 +232,18 @@ pub fn hash_file(path: &Path) -> io::Result<u64> {
 /// `corpus` and `scanned_at` stay plain JSON so they can be read without
 /// unpacking anything; the files are packed (see [`pack`]), because a corpus
 /// of 27,000 files made 1.8 MB of JSON rows that every search read and parsed.
+/// Every field is required: an index without one is from another version
+/// (its `SCHEMA_VERSION` says so) or damaged.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredManifest {
-    #[serde(default)]
     pub corpus: Option<PathBuf>,
-    #[serde(default, flatten)]
+    #[serde(flatten)]
     pub user_files: UserFiles,
-    #[serde(default)]
     pub scanned_at: u64,
-    /// The [`StatDigest`] of the files (absent in older indexes).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    stat_digest: Option<String>,
+    /// The [`StatDigest`] of the files.
+    stat_digest: String,
     /// The files, packed by [`pack`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    packed: Option<String>,
+    packed: String,
 }
 
 /// The files named by `--dict` and `--synonyms` when the index was built
@@ -292,8 +290,8 @@ impl StoredManifest {
             corpus: manifest.corpus.clone(),
             user_files: manifest.user_files.clone(),
             scanned_at: manifest.scanned_at,
-            stat_digest: Some(manifest.stat_digest()),
-            packed: Some(pack(&manifest.files)),
+            stat_digest: manifest.stat_digest(),
+            packed: pack(&manifest.files),
         }
     }
 
@@ -307,38 +305,33 @@ impl StoredManifest {
     /// manifest is damaged.
     pub fn changes(&self, corpus_dir: &Path, index_dir: &Path) -> Result<Changes> {
         let (files, _) = corpus::list(corpus_dir, Some(index_dir))?;
-        if let Some(stored) = &self.stat_digest {
-            let mut digest = StatDigest::default();
-            for file in &files {
-                digest.add(&file.rel_path, file.size, file.mtime);
-            }
-            if digest.finish() == *stored {
-                let mut unsettled = (files.iter())
-                    .filter(|file| !is_settled(file.mtime, self.scanned_at))
-                    .peekable();
-                let mut changes = Changes::default();
-                if unsettled.peek().is_some() {
-                    let manifest = self.unpack()?;
-                    for file in unsettled {
-                        match manifest.files.get(&file.rel_path) {
-                            Some(entry) if has_content(entry, &file.full_path()) => {}
-                            _ => changes.changed.push(file.rel_path.clone()),
-                        }
-                    }
-                    changes.changed.sort();
-                }
-                return Ok(changes);
-            }
+        let mut digest = StatDigest::default();
+        for file in &files {
+            digest.add(&file.rel_path, file.size, file.mtime);
         }
-        Ok(self.unpack()?.compare(&files))
+        if digest.finish() != self.stat_digest {
+            return Ok(self.unpack()?.compare(&files));
+        }
+        let mut unsettled = (files.iter())
+            .filter(|file| !is_settled(file.mtime, self.scanned_at))
+            .peekable();
+        let mut changes = Changes::default();
+        if unsettled.peek().is_some() {
+            let manifest = self.unpack()?;
+            for file in unsettled {
+                match manifest.files.get(&file.rel_path) {
+                    Some(entry) if has_content(entry, &file.full_path()) => {}
+                    _ => changes.changed.push(file.rel_path.clone()),
+                }
+            }
+            changes.changed.sort();
+        }
+        Ok(changes)
     }
 
     /// The manifest, files unpacked.
     pub fn unpack(&self) -> Result<Manifest, UnpackError> {
-        let Some(packed) = &self.packed else {
-            return Err(UnpackError::Corrupt("its list of files is missing".into()));
-        };
-        let files = unpack(packed)?;
+        let files = unpack(&self.packed)?;
         Ok(Manifest {
             corpus: self.corpus.clone(),
             user_files: self.user_files.clone(),

@@ -62,9 +62,8 @@ impl IndexInfo {
 #[derive(Debug)]
 pub struct Payload {
     pub info: IndexInfo,
-    /// Absent in indexes written before zhsearch kept one. Left packed: a
-    /// search that finds the corpus unchanged never unpacks it.
-    pub manifest: Option<StoredManifest>,
+    /// Left packed: a search that finds the corpus unchanged never unpacks it.
+    pub manifest: StoredManifest,
 }
 
 /// The payload as JSON: the [`IndexInfo`] fields at the top, readable by
@@ -73,8 +72,15 @@ pub struct Payload {
 struct PayloadWire {
     #[serde(flatten)]
     info: IndexInfo,
-    #[serde(default)]
-    manifest: Option<StoredManifest>,
+    manifest: StoredManifest,
+}
+
+/// Only the [`IndexInfo`] of a payload: what can still be said of one that
+/// is not a [`PayloadWire`].
+#[derive(Deserialize)]
+struct InfoWire {
+    #[serde(flatten)]
+    info: IndexInfo,
 }
 
 impl Payload {
@@ -83,20 +89,33 @@ impl Payload {
     pub fn json(info: &IndexInfo, manifest: &Manifest) -> serde_json::Result<String> {
         serde_json::to_string(&PayloadWire {
             info: info.clone(),
-            manifest: Some(StoredManifest::new(manifest)),
+            manifest: StoredManifest::new(manifest),
         })
     }
 
-    /// Reads the payload of the index in `dir` from `json`.
+    /// Reads the payload of the index in `dir` from `json`. One that is not
+    /// what this zhsearch writes is explained by its version when it has
+    /// one of another (older indexes kept no manifest, or another kind), and
+    /// is damage when its version is this one.
     fn from_json(dir: &Path, json: &str) -> Result<Payload, OpenError> {
-        let wire: PayloadWire =
-            serde_json::from_str(json).map_err(|_| OpenError::Incompatible {
+        if let Ok(wire) = serde_json::from_str::<PayloadWire>(json) {
+            return Ok(Payload {
+                info: wire.info,
+                manifest: wire.manifest,
+            });
+        }
+        Err(match serde_json::from_str::<InfoWire>(json) {
+            Ok(InfoWire { info }) if info.schema_version != SCHEMA_VERSION => {
+                OpenError::Incompatible {
+                    dir: dir.to_path_buf(),
+                    reason: format_mismatch(info.schema_version),
+                }
+            }
+            Ok(_) => OpenError::damaged(dir, "its meta.json keeps no readable list of files"),
+            Err(_) => OpenError::Incompatible {
                 dir: dir.to_path_buf(),
                 reason: "by another program or an unknown version of zhsearch".into(),
-            })?;
-        Ok(Payload {
-            info: wire.info,
-            manifest: wire.manifest,
+            },
         })
     }
 }
@@ -108,8 +127,8 @@ pub struct SearchIndex {
     pub index: Index,
     pub fields: Fields,
     pub info: IndexInfo,
-    /// The corpus files the index holds (`None` for an index from an older zhsearch).
-    pub manifest: Option<StoredManifest>,
+    /// The corpus files the index holds.
+    pub manifest: StoredManifest,
 }
 
 /// Why an index could not be opened; callers branch on `Missing` to build one.
@@ -414,10 +433,7 @@ fn check_segments_unguarded(index: &Index) -> Result<(), SegmentError> {
 
 fn describe_mismatch(found: &IndexInfo, expected: &IndexInfo) -> String {
     if found.schema_version != expected.schema_version {
-        format!(
-            "with index format {} (this zhsearch uses {})",
-            found.schema_version, expected.schema_version
-        )
+        format_mismatch(found.schema_version)
     } else if found.analyzer_version != expected.analyzer_version {
         format!(
             "with analyzer version {} (this zhsearch uses {})",
@@ -429,4 +445,9 @@ fn describe_mismatch(found: &IndexInfo, expected: &IndexInfo) -> String {
             found.dictionary, expected.dictionary
         )
     }
+}
+
+/// Why an index of format `found` cannot be read by this zhsearch.
+fn format_mismatch(found: u32) -> String {
+    format!("with index format {found} (this zhsearch uses {SCHEMA_VERSION})")
 }

@@ -59,7 +59,7 @@ pub enum Rebuilt {
     Requested,
     /// There was no index.
     Missing,
-    /// The index could not be updated (incompatible, damaged, no manifest): why.
+    /// The index could not be updated (incompatible or damaged): why.
     Replaced(String),
 }
 
@@ -272,7 +272,7 @@ fn update_unlabelled(
 /// can be read: read before the install, so the rebuild can say what
 /// changed against it.
 fn replaced_manifest(index_dir: &Path) -> Option<Manifest> {
-    super::read_payload(index_dir).ok()?.manifest?.unpack().ok()
+    super::read_payload(index_dir).ok()?.manifest.unpack().ok()
 }
 
 /// Counts a rebuild's articles against the index it replaced, the way an
@@ -305,12 +305,7 @@ fn open_previous(index_dir: &Path, lexicon: &Arc<Lexicon>) -> Result<Previous, R
         Err(OpenError::Missing(_)) => return Err(Rebuilt::Missing),
         Err(err) => return Err(Rebuilt::Replaced(err.reason())),
     };
-    let Some(stored) = opened.manifest else {
-        return Err(Rebuilt::Replaced(
-            "it keeps no record of its files (built by an older zhsearch)".into(),
-        ));
-    };
-    let manifest = match stored.unpack() {
+    let manifest = match opened.manifest.unpack() {
         Ok(manifest) => manifest,
         Err(err) => return Err(Rebuilt::Replaced(format!("it is damaged ({err})"))),
     };
