@@ -339,7 +339,7 @@ pub fn check_segments(index: &Index) -> Result<(), SegmentError> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SegmentError {
     /// tantivy could not open or read a part of the index: its message on
-    /// one line (see [`one_line`]).
+    /// one line (as `one_line` puts it).
     Unreadable(String),
     /// `meta.json` gives a segment (by ordinal) another number of passages
     /// than its files hold.
