@@ -60,7 +60,7 @@ impl Manifest {
             };
             seen.push(path.as_str());
             if !self.is_fresh_stat(entry, file.size, file.mtime)
-                && !has_content(entry, &file.full_path())
+                && !has_content(entry, file.full_path())
             {
                 changes.changed.push(file.rel_path.clone());
             }
@@ -106,7 +106,7 @@ impl StoredManifest {
             let manifest = self.unpack()?;
             for file in unsettled {
                 match manifest.files.get(&file.rel_path) {
-                    Some(entry) if has_content(entry, &file.full_path()) => {}
+                    Some(entry) if has_content(entry, file.full_path()) => {}
                     _ => changes.changed.push(file.rel_path.clone()),
                 }
             }
