@@ -208,28 +208,28 @@ fn update_unlabelled(
     };
     let mut report = match previous {
         Ok(previous) => {
-            let mut run = Run::new(
+            let mut pass = IndexPass::new(
                 previous.index.clone(),
                 Some(previous.manifest),
                 manifest,
                 lexicon,
             );
-            let outcome = run.index_files(&files, progress).and_then(|()| {
-                if run.changed() {
+            let outcome = pass.index_files(&files, progress).and_then(|()| {
+                if pass.changed() {
                     progress(Progress::Committing);
-                    run.commit()?;
+                    pass.commit()?;
                 }
                 Ok(())
             });
             if let Err(err) = outcome {
                 // The commit did not happen: leave no files of it behind.
-                drop(run);
+                drop(pass);
                 let _ = files::sweep(index_dir, &previous.index);
                 return Err(err);
             }
-            run.report.articles = run.new.articles();
-            run.report.passages = run.new.passages();
-            run.report
+            pass.report.articles = pass.new.articles();
+            pass.report.passages = pass.new.passages();
+            pass.report
         }
         Err(why) => {
             let replaced = replaced_manifest(index_dir);
@@ -241,13 +241,13 @@ fn update_unlabelled(
                 .settings(Fields::index_settings())
                 .create_in_dir(&staging)
                 .with_context(|| format!("cannot create an index in '{}'", staging.display()))?;
-            let mut run = Run::new(index, None, manifest, lexicon);
-            let outcome = run.index_files(&files, progress).and_then(|()| {
+            let mut pass = IndexPass::new(index, None, manifest, lexicon);
+            let outcome = pass.index_files(&files, progress).and_then(|()| {
                 progress(Progress::Committing);
-                run.commit()
+                pass.commit()
             });
-            let mut report = run.report;
-            let run_manifest = run.new;
+            let mut report = pass.report;
+            let new_manifest = pass.new;
             let installed = outcome.and_then(|()| install(&staging, index_dir));
             if let Err(err) = installed {
                 // A build that failed (a full disk, say) must not keep
@@ -256,7 +256,7 @@ fn update_unlabelled(
                 return Err(err);
             }
             if let Some(old) = &replaced {
-                recount_against(&mut report, old, &run_manifest);
+                recount_against(&mut report, old, &new_manifest);
             }
             report.rebuilt = Some(why);
             report
@@ -325,8 +325,9 @@ struct Previous {
     manifest: Manifest,
 }
 
-/// One pass over the corpus files into one index.
-struct Run {
+/// An index pass: one pass over the corpus files into one index, from
+/// the first file read to the commit (an update or a from-scratch build).
+struct IndexPass {
     index: Index,
     fields: Fields,
     writer: Option<IndexWriter>,
@@ -337,7 +338,7 @@ struct Run {
     /// documents.
     manifest_dirty: bool,
     report: UpdateReport,
-    /// How this run analyzes text, recorded with its commit.
+    /// How this pass analyzes text, recorded with its commit.
     info: IndexInfo,
     lexicon: Arc<Lexicon>,
 }
@@ -348,11 +349,11 @@ struct Run {
 /// around 1 MB.
 const FULL_DICTIONARY_BYTES: u64 = 1 << 20;
 
-impl Run {
+impl IndexPass {
     fn new(index: Index, old: Option<Manifest>, new: Manifest, lexicon: &Arc<Lexicon>) -> Self {
         analysis::register_tokenizers(&index, lexicon);
         let (_, fields) = Fields::build_schema();
-        Run {
+        IndexPass {
             index,
             fields,
             writer: None,
