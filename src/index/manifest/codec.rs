@@ -95,6 +95,12 @@ const PACK_LEVEL: i32 = 3;
 /// reasons), because like values side by side compress best. 27,413 files
 /// take 0.46 MB this way instead of 1.8 MB of JSON rows; the 64-bit hashes
 /// are most of it.
+///
+/// Kept hand-written after measuring a serializer on the same 27,413-file
+/// manifest (#11; zstd level 3 and base64 for all, unpack to the map timed
+/// over 20 runs, release build): this codec 459,716 bytes, 4.2 ms;
+/// postcard of the same columns without front-coded paths 476,516 bytes
+/// (+4%), 4.7 ms (+12%); postcard of rows 660,768 bytes (+44%), 7.7 ms.
 pub fn pack(files: &HashMap<String, FileEntry>) -> String {
     let mut files: Vec<(&String, &FileEntry)> = files.iter().collect();
     files.sort_unstable_by_key(|(path, _)| *path);
