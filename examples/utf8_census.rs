@@ -10,6 +10,7 @@
 use std::path::PathBuf;
 
 use encoding_rs::{BIG5, EUC_KR, Encoding, GB18030, GBK, SHIFT_JIS, WINDOWS_1252};
+use zhsearch::corpus::SkipReason;
 use zhsearch::corpus::decode::{
     BOM_MAX_INVALID_PER_MILLE, MULTIBYTE_PER_INVALID, decode, utf8_census,
 };
@@ -184,7 +185,7 @@ fn main() -> anyhow::Result<()> {
                 continue;
             };
             match decode(bytes) {
-                Err(reason) if reason.starts_with("binary") => refused += 1,
+                Err(SkipReason::Binary) => refused += 1,
                 other => read.push((path, other.map(|d| d.encoding))),
             }
         }

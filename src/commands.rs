@@ -14,8 +14,8 @@ use crate::cli::{
 };
 use zhsearch::config::Config;
 use zhsearch::eval;
-use zhsearch::index::{self, OpenError, SearchIndex, UpdateOptions, UpdateReport, Wait};
-use zhsearch::output::status::{self, ProgressDisplay, StaleCheck};
+use zhsearch::index::{self, OpenError, UpdateOptions, UpdateReport, Wait};
+use zhsearch::output::status::{self, ProgressDisplay};
 use zhsearch::output::{self, batch, json::JsonResults, terminal};
 use zhsearch::search::{Engine, QueryError, SearchOptions, Workload};
 
@@ -152,8 +152,8 @@ fn open_engine(mut config: Config, freshness: Freshness, workload: Workload) -> 
         }
         Ok(opened) => {
             if freshness == Freshness::AsIs {
-                let check = stale_check(&opened, &config.corpus);
-                status::write_stale(notes, &check, &config.corpus, &config.requested)?;
+                let changes = opened.manifest.changes(&config.corpus, &opened.dir);
+                status::write_stale(notes, &changes, &config.corpus, &config.requested)?;
             }
             opened
         }
@@ -164,14 +164,6 @@ fn open_engine(mut config: Config, freshness: Freshness, workload: Workload) -> 
         config.segmenters.full();
     }
     Engine::new(opened, config.segmenters, config.synonyms, workload)
-}
-
-/// Compares the corpus with the record of the files the index holds.
-fn stale_check(opened: &SearchIndex, corpus: &Path) -> StaleCheck {
-    match &opened.manifest {
-        None => StaleCheck::NoRecord,
-        Some(manifest) => StaleCheck::Compared(manifest.changes(corpus, &opened.dir)),
-    }
 }
 
 fn run_search(args: &SearchArgs) -> Result<Exit> {

@@ -75,7 +75,7 @@ impl Config {
     /// once is enough.
     pub fn resolve(requested: &Locations) -> Result<Config> {
         let payload = index::read_payload(&requested.index);
-        let stored = payload.as_ref().ok().and_then(|p| p.manifest.as_ref());
+        let stored = payload.as_ref().ok().map(|p| &p.manifest);
         let remembered = stored.map(|m| m.user_files.clone()).unwrap_or_default();
         let dict = requested.dict.clone().or(remembered.dict);
         let synonyms = requested.synonyms.clone().or(remembered.synonyms);

@@ -307,81 +307,6 @@ fn search_names_each_kind_of_change_and_trusts_an_unchanged_stat() {
     assert_eq!(stale_notice(&dir), "");
 }
 
-/// The index's manifest, unpacked by the library.
-fn manifest(dir: &TestDir) -> zhsearch::index::Manifest {
-    let stored: zhsearch::index::StoredManifest =
-        serde_json::from_value(payload(dir)["manifest"].clone()).unwrap();
-    stored.unpack().unwrap()
-}
-
-/// Rewrites the index's manifest the way zhsearch wrote it before it packed
-/// its list of files: one JSON row per file. Returns the manifest.
-fn write_old_manifest(dir: &TestDir) -> zhsearch::index::Manifest {
-    let m = manifest(dir);
-    let rows: Vec<serde_json::Value> = m
-        .files
-        .iter()
-        .map(|(path, e)| serde_json::json!([path, e.size, e.mtime, e.hash, e.passages, e.skipped]))
-        .collect();
-    let mut old = payload(dir);
-    old["manifest"] = serde_json::json!({
-        "corpus": m.corpus, "scanned_at": m.scanned_at, "files": rows,
-    });
-    set_payload(dir, &old);
-    m
-}
-
-#[test]
-fn an_index_with_the_old_manifest_format_is_read_and_saved_anew() {
-    let dir = TestDir::with_seed_corpus();
-    dir.index();
-    let before = dir.search_json(&["eSIM 在线销户"]);
-    write_old_manifest(&dir);
-
-    let out = dir
-        .zhsearch()
-        .args(["search", "--json", "eSIM 在线销户"])
-        .assert()
-        .success()
-        .stderr("");
-    let after: crate::util::Results = serde_json::from_slice(&out.get_output().stdout).unwrap();
-    assert_eq!(after.total, before.total);
-    let paths =
-        |r: &crate::util::Results| r.hits.iter().map(|h| h.path.clone()).collect::<Vec<_>>();
-    assert_eq!(paths(&after), paths(&before));
-    // Changes are still noticed.
-    let first = fs::read_dir(dir.path().join("corpus"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .min()
-        .unwrap();
-    fs::write(&first, article("改", "这篇文章已经改写。")).unwrap();
-    let out = dir.zhsearch().args(["search", "eSIM"]).assert().success();
-    assert!(stderr_of(&out).contains("(0 added, 1 changed, 0 removed)"));
-    // The next update saves the list of files packed.
-    let out = dir.index();
-    assert!(out.contains("1 updated"), "{out}");
-    let new = payload(&dir);
-    assert!(new["manifest"]["packed"].is_string(), "{new}");
-    assert!(new["manifest"].get("files").is_none(), "{new}");
-    assert_eq!(manifest(&dir).files.len(), 5);
-}
-
-#[test]
-fn an_old_manifest_is_saved_packed_even_when_nothing_changed() {
-    let dir = TestDir::with_seed_corpus();
-    dir.index();
-    let m = write_old_manifest(&dir);
-    let out = dir.index();
-    assert!(
-        out.contains("0 added, 0 updated, 0 removed, 5 unchanged"),
-        "{out}"
-    );
-    assert!(payload(&dir)["manifest"]["packed"].is_string());
-    assert_eq!(manifest(&dir).files, m.files);
-}
-
 #[test]
 fn a_damaged_list_of_files_is_reported_and_the_index_rebuilt() {
     let dir = TestDir::with_seed_corpus();
@@ -417,12 +342,12 @@ fn a_damaged_list_of_files_is_reported_and_the_index_rebuilt() {
     // A damaged format byte: the same index version packs one way, so this
     // is damage (not "a newer zhsearch"), rebuilt and said so.
     let mut newer = payload(&dir);
-    newer["manifest"]["packed"] = serde_json::json!("AigAAAA=");
+    newer["manifest"]["packed"] = serde_json::json!("AygAAAA=");
     set_payload(&dir, &newer);
     let out = dir.zhsearch().arg("index").assert().success();
     let stderr = stderr_of(&out);
     assert!(
-        stderr.contains("it is damaged (its list of files names packing format 2"),
+        stderr.contains("it is damaged (its list of files names packing format 3"),
         "{stderr}"
     );
 }
@@ -624,18 +549,35 @@ fn an_index_from_another_version_is_detected_and_replaced() {
     assert!(stderr_of(&out).contains("index format 0"));
     assert!(dir.search_json(&["eSIM"]).total > 0);
 
-    // An index from before the manifest: searchable, says how to fix it, and
-    // the next `zhsearch index` rebuilds it.
-    let mut old = payload(&dir);
+    // An index of this version always keeps a manifest: one without is
+    // damaged, says how to fix it, and the next `zhsearch index` rebuilds it.
+    let fine = payload(&dir);
+    let mut old = fine.clone();
     old.as_object_mut().unwrap().remove("manifest");
     set_payload(&dir, &old);
-    dir.zhsearch()
-        .args(["search", "eSIM"])
-        .assert()
-        .success()
-        .stderr(predicate::str::contains("keeps no record of its files"));
+    let out = dir.zhsearch().args(["search", "eSIM"]).assert().code(1);
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains(
+            "is damaged (its meta.json keeps no readable list of files): \
+             run `zhsearch index --rebuild`"
+        ),
+        "{stderr}"
+    );
     let out = dir.zhsearch().arg("index").assert().success();
     assert!(stdout_of(&out).contains("Rebuilt"), "{}", stdout_of(&out));
+
+    // An older version's payload, whatever it holds, is told by its version.
+    let mut old = fine;
+    old.as_object_mut().unwrap().remove("manifest");
+    old["schema_version"] = serde_json::json!(3);
+    set_payload(&dir, &old);
+    let out = dir.zhsearch().args(["search", "eSIM"]).assert().code(1);
+    assert!(
+        stderr_of(&out).contains("index format 3"),
+        "{}",
+        stderr_of(&out)
+    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {

@@ -18,6 +18,8 @@ mod understanding;
 mod eval;
 // Messy input: encodings, line endings, bad files, odd names and folders.
 mod encoding;
+// What the walk leaves out: .zhsearchignore files, symlink loops.
+mod ignore;
 // The index over time: incremental updates, locking, damage, killed runs.
 mod lifecycle;
 // Property tests of the Markdown reader and the analyzers.

@@ -28,6 +28,8 @@
 use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
 use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE};
 
+use super::SkipReason;
+
 /// How many leading bytes are checked for NUL bytes (binary files, UTF-16).
 const BINARY_SNIFF_BYTES: usize = 8192;
 /// How many leading bytes chardetng looks at; enough to tell GBK from Big5
@@ -94,8 +96,8 @@ impl Decoded {
     }
 }
 
-/// Decodes a file's bytes; `Err` is a one-line reason to skip the file.
-pub fn decode(mut bytes: Vec<u8>) -> Result<Decoded, String> {
+/// Decodes a file's bytes; `Err` is why to skip the file.
+pub fn decode(mut bytes: Vec<u8>) -> Result<Decoded, SkipReason> {
     if let Some((encoding, bom_len)) = Encoding::for_bom(&bytes) {
         if encoding == UTF_8 {
             bytes.drain(..bom_len);
@@ -107,7 +109,7 @@ pub fn decode(mut bytes: Vec<u8>) -> Result<Decoded, String> {
     if head.contains(&0) {
         return match sniff_utf16(&bytes) {
             Some(encoding) => decode_as(encoding, &bytes),
-            None => Err("binary file (contains NUL bytes)".into()),
+            None => Err(SkipReason::Binary),
         };
     }
     let bytes = match String::from_utf8(bytes) {
@@ -127,7 +129,7 @@ pub fn decode(mut bytes: Vec<u8>) -> Result<Decoded, String> {
 
 /// Decodes the bytes after a UTF-8 byte-order mark: the file says it is
 /// UTF-8, so bad bytes are damage unless they are most of it.
-fn decode_marked_utf8(bytes: Vec<u8>) -> Result<Decoded, String> {
+fn decode_marked_utf8(bytes: Vec<u8>) -> Result<Decoded, SkipReason> {
     let bytes = match String::from_utf8(bytes) {
         Ok(text) => return Ok(Decoded::new(text, UTF_8)),
         Err(err) => err.into_bytes(),
@@ -137,21 +139,19 @@ fn decode_marked_utf8(bytes: Vec<u8>) -> Result<Decoded, String> {
     if census.is_damaged_utf8() || few {
         return Ok(repair_utf8(bytes, &census));
     }
-    Err(format!(
-        "not UTF-8 despite its byte-order mark ({} of {} bytes invalid)",
-        census.invalid,
-        bytes.len()
-    ))
+    Err(SkipReason::BadByteOrderMark {
+        invalid: census.invalid as u64,
+        bytes: bytes.len() as u64,
+    })
 }
 
 /// Decodes `bytes` (without a byte-order mark) strictly as `encoding`.
-fn decode_as(encoding: &'static Encoding, bytes: &[u8]) -> Result<Decoded, String> {
+fn decode_as(encoding: &'static Encoding, bytes: &[u8]) -> Result<Decoded, SkipReason> {
     match encoding.decode_without_bom_handling_and_without_replacement(bytes) {
         Some(text) => Ok(Decoded::new(text.into_owned(), encoding)),
-        None => Err(format!(
-            "cannot decode: not UTF-8, and not valid {} either (save it as UTF-8)",
-            encoding.name()
-        )),
+        None => Err(SkipReason::NotDecodable {
+            encoding: encoding.name().into(),
+        }),
     }
 }
 
@@ -578,7 +578,7 @@ mod tests {
                 "UTF-16LE",
             ),
         ] {
-            let err = decode(bytes).unwrap_err();
+            let err = decode(bytes).unwrap_err().to_string();
             assert!(err.contains(reason), "help: {name}: {err}");
         }
     }

@@ -8,12 +8,14 @@ pub mod decode;
 mod markdown;
 pub mod names;
 pub mod pieces;
+mod skip;
 mod walk;
 
 pub use markdown::parse_article;
 pub use pieces::{PIECE_BYTES, parse_article_in_pieces};
+pub use skip::SkipReason;
 pub use walk::{
-    ARTICLE_EXTENSIONS, Found, MAX_ARTICLE_BYTES, NO_TEXT, Skipped, SourceFile, decode_article,
+    ARTICLE_EXTENSIONS, Found, IGNORE_FILE, MAX_ARTICLE_BYTES, Skipped, SourceFile, decode_article,
     list, nanos_since_epoch, read_article, read_bytes, walk, walk_root,
 };
 

@@ -62,9 +62,8 @@ impl IndexInfo {
 #[derive(Debug)]
 pub struct Payload {
     pub info: IndexInfo,
-    /// Absent in indexes written before zhsearch kept one. Left packed: a
-    /// search that finds the corpus unchanged never unpacks it.
-    pub manifest: Option<StoredManifest>,
+    /// Left packed: a search that finds the corpus unchanged never unpacks it.
+    pub manifest: StoredManifest,
 }
 
 /// The payload as JSON: the [`IndexInfo`] fields at the top, readable by
@@ -73,8 +72,15 @@ pub struct Payload {
 struct PayloadWire {
     #[serde(flatten)]
     info: IndexInfo,
-    #[serde(default)]
-    manifest: Option<StoredManifest>,
+    manifest: StoredManifest,
+}
+
+/// Only the [`IndexInfo`] of a payload: what can still be said of one that
+/// is not a [`PayloadWire`].
+#[derive(Deserialize)]
+struct InfoWire {
+    #[serde(flatten)]
+    info: IndexInfo,
 }
 
 impl Payload {
@@ -83,20 +89,33 @@ impl Payload {
     pub fn json(info: &IndexInfo, manifest: &Manifest) -> serde_json::Result<String> {
         serde_json::to_string(&PayloadWire {
             info: info.clone(),
-            manifest: Some(StoredManifest::new(manifest)),
+            manifest: StoredManifest::new(manifest),
         })
     }
 
-    /// Reads the payload of the index in `dir` from `json`.
+    /// Reads the payload of the index in `dir` from `json`. One that is not
+    /// what this zhsearch writes is explained by its version when it has
+    /// one of another (older indexes kept no manifest, or another kind), and
+    /// is damage when its version is this one.
     fn from_json(dir: &Path, json: &str) -> Result<Payload, OpenError> {
-        let wire: PayloadWire =
-            serde_json::from_str(json).map_err(|_| OpenError::Incompatible {
+        if let Ok(wire) = serde_json::from_str::<PayloadWire>(json) {
+            return Ok(Payload {
+                info: wire.info,
+                manifest: wire.manifest,
+            });
+        }
+        Err(match serde_json::from_str::<InfoWire>(json) {
+            Ok(InfoWire { info }) if info.schema_version != SCHEMA_VERSION => {
+                OpenError::Incompatible {
+                    dir: dir.to_path_buf(),
+                    reason: format_mismatch(info.schema_version),
+                }
+            }
+            Ok(_) => OpenError::damaged(dir, "its meta.json keeps no readable list of files"),
+            Err(_) => OpenError::Incompatible {
                 dir: dir.to_path_buf(),
                 reason: "by another program or an unknown version of zhsearch".into(),
-            })?;
-        Ok(Payload {
-            info: wire.info,
-            manifest: wire.manifest,
+            },
         })
     }
 }
@@ -108,8 +127,8 @@ pub struct SearchIndex {
     pub index: Index,
     pub fields: Fields,
     pub info: IndexInfo,
-    /// The corpus files the index holds (`None` for an index from an older zhsearch).
-    pub manifest: Option<StoredManifest>,
+    /// The corpus files the index holds.
+    pub manifest: StoredManifest,
 }
 
 /// Why an index could not be opened; callers branch on `Missing` to build one.
@@ -287,7 +306,8 @@ pub fn open_with(
     // Tantivy reads meta.json again: an update committed in between makes
     // the index newer than `payload`, which only decides the checks above
     // (an update keeps the dictionary) and the stale-index warning.
-    let opened = crate::panic_guard::catch(|| Index::open_in_dir(dir)).map_err(&damaged)?;
+    let opened = crate::panic_guard::catch(|| Index::open_in_dir(dir))
+        .map_err(|panic| damaged(panic.to_string()))?;
     let index = opened.map_err(|e| damaged(e.to_string()))?;
     let fields = Fields::from_schema(&index.schema()).map_err(|e| damaged(e.to_string()))?;
     analysis::register_tokenizers(&index, segmenters);
@@ -305,64 +325,115 @@ pub fn open_with(
 /// each file's checksum (garbage inside a file, which tantivy would otherwise
 /// only trip over, or not notice, while searching). Reads the whole index
 /// once, which an update can afford and a search could not.
-pub fn check_segments(index: &Index) -> Result<(), String> {
+pub fn check_segments(index: &Index) -> Result<(), SegmentError> {
     // Damaged data can make tantivy panic rather than fail.
     let check = std::panic::AssertUnwindSafe(|| check_segments_unguarded(index));
-    crate::panic_guard::catch(check).and_then(|checked| checked)
+    crate::panic_guard::catch(check)
+        .map_err(SegmentError::Panicked)
+        .and_then(|checked| checked)
 }
+
+/// What [`check_segments`] or [`check_doc_counts`] found wrong with an
+/// index's files. Its `Display` is the cause shown in "the index … is
+/// damaged (…)".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SegmentError {
+    /// tantivy could not open or read a part of the index: its message on
+    /// one line (as `one_line` puts it).
+    Unreadable(String),
+    /// `meta.json` gives a segment (by ordinal) another number of passages
+    /// than its files hold.
+    DocCount {
+        segment: usize,
+        recorded: u32,
+        found: u32,
+    },
+    /// The files (at least one, sorted) whose checksum fails.
+    Checksum(Vec<String>),
+    /// Reading the index made tantivy panic.
+    Panicked(crate::panic_guard::Panic),
+}
+
+impl SegmentError {
+    fn unreadable(err: impl fmt::Display) -> Self {
+        SegmentError::Unreadable(one_line(&err.to_string()))
+    }
+}
+
+impl fmt::Display for SegmentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SegmentError::Unreadable(message) => f.write_str(message),
+            SegmentError::DocCount {
+                segment,
+                recorded,
+                found,
+            } => write!(
+                f,
+                "meta.json gives segment {segment} {recorded} passages, its files hold {found}"
+            ),
+            SegmentError::Checksum(names) => match names.as_slice() {
+                [only] => write!(f, "file '{only}' fails its checksum"),
+                [first, more @ ..] => write!(
+                    f,
+                    "file '{first}' and {} more fail their checksums",
+                    more.len()
+                ),
+                [] => f.write_str("a file fails its checksum"),
+            },
+            SegmentError::Panicked(panic) => panic.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for SegmentError {}
 
 /// Checks that each segment holds as many passages as `meta.json` says
 /// (`max_doc`): a count edited or damaged there would make tantivy read
 /// past, or short of, its real documents and answer silently wrong. Cheap:
 /// the text field's norms are one byte per passage, so their length is
 /// the segment's true count.
-pub fn check_doc_counts(searcher: &tantivy::Searcher, fields: &Fields) -> Result<(), String> {
+pub fn check_doc_counts(searcher: &tantivy::Searcher, fields: &Fields) -> Result<(), SegmentError> {
     for (ord, segment) in searcher.segment_readers().iter().enumerate() {
         let norms = segment
             .get_fieldnorms_reader(fields.text)
-            .map_err(|e| one_line(&e.to_string()))?;
+            .map_err(SegmentError::unreadable)?;
         if norms.num_docs() != segment.max_doc() {
-            return Err(format!(
-                "meta.json gives segment {ord} {} passages, its files hold {}",
-                segment.max_doc(),
-                norms.num_docs()
-            ));
+            return Err(SegmentError::DocCount {
+                segment: ord,
+                recorded: segment.max_doc(),
+                found: norms.num_docs(),
+            });
         }
     }
     Ok(())
 }
 
-fn check_segments_unguarded(index: &Index) -> Result<(), String> {
-    let reader = index.reader().map_err(|e| one_line(&e.to_string()))?;
+fn check_segments_unguarded(index: &Index) -> Result<(), SegmentError> {
+    let reader = index.reader().map_err(SegmentError::unreadable)?;
     let searcher = reader.searcher();
-    let fields = Fields::from_schema(&index.schema()).map_err(|e| one_line(&e.to_string()))?;
+    let fields = Fields::from_schema(&index.schema()).map_err(SegmentError::unreadable)?;
     check_doc_counts(&searcher, &fields)?;
     for segment in searcher.segment_readers() {
         segment
             .get_store_reader(1)
-            .map_err(|e| one_line(&e.to_string()))?;
+            .map_err(SegmentError::unreadable)?;
     }
     let damaged = index
         .validate_checksum()
-        .map_err(|e| one_line(&e.to_string()))?;
+        .map_err(SegmentError::unreadable)?;
     let mut names: Vec<String> = damaged.iter().map(|p| p.display().to_string()).collect();
     names.sort();
-    match names.first() {
-        None => Ok(()),
-        Some(first) if names.len() == 1 => Err(format!("file '{first}' fails its checksum")),
-        Some(first) => Err(format!(
-            "file '{first}' and {} more fail their checksums",
-            names.len() - 1
-        )),
+    if names.is_empty() {
+        Ok(())
+    } else {
+        Err(SegmentError::Checksum(names))
     }
 }
 
 fn describe_mismatch(found: &IndexInfo, expected: &IndexInfo) -> String {
     if found.schema_version != expected.schema_version {
-        format!(
-            "with index format {} (this zhsearch uses {})",
-            found.schema_version, expected.schema_version
-        )
+        format_mismatch(found.schema_version)
     } else if found.analyzer_version != expected.analyzer_version {
         format!(
             "with analyzer version {} (this zhsearch uses {})",
@@ -374,4 +445,9 @@ fn describe_mismatch(found: &IndexInfo, expected: &IndexInfo) -> String {
             found.dictionary, expected.dictionary
         )
     }
+}
+
+/// Why an index of format `found` cannot be read by this zhsearch.
+fn format_mismatch(found: u32) -> String {
+    format!("with index format {found} (this zhsearch uses {SCHEMA_VERSION})")
 }

@@ -11,8 +11,10 @@ use crate::analysis;
 /// Bumped whenever the fields change, or what they hold, so an index from an
 /// older zhsearch is detected and rebuilt rather than read wrongly. 4: damaged
 /// UTF-8 is stored with U+FFFD instead of as mojibake, and a file name that
-/// is not UTF-8 has an escaped document id instead of a lossy one.
-pub const SCHEMA_VERSION: u32 = 4;
+/// is not UTF-8 has an escaped document id instead of a lossy one. 5: the
+/// manifest stores each skipped file's reason as a typed value (packing
+/// format 2).
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// zstd level of the passage store.
 const DOCSTORE_ZSTD_LEVEL: i32 = 5;

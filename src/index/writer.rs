@@ -33,7 +33,7 @@ use super::lock::{UpdateLock, Wait};
 use super::manifest::{FileEntry, Manifest, UserFiles, hash_bytes};
 use super::{Fields, IndexInfo, OpenError, Payload};
 use crate::analysis::{self, Segmenters};
-use crate::corpus::{self, Article, Skipped, SourceFile};
+use crate::corpus::{self, Article, SkipReason, Skipped, SourceFile};
 
 /// Memory the tantivy writer may use for its buffers, in bytes, across threads.
 pub const WRITER_BUDGET: usize = 96 * 1024 * 1024;
@@ -59,7 +59,7 @@ pub enum Rebuilt {
     Requested,
     /// There was no index.
     Missing,
-    /// The index could not be updated (incompatible, damaged, no manifest): why.
+    /// The index could not be updated (incompatible or damaged): why.
     Replaced(String),
 }
 
@@ -208,29 +208,28 @@ fn update_unlabelled(
     };
     let mut report = match previous {
         Ok(previous) => {
-            let mut run = Run::new(
+            let mut pass = IndexPass::new(
                 previous.index.clone(),
                 Some(previous.manifest),
                 manifest,
                 segmenters,
             );
-            run.manifest_dirty |= previous.repack;
-            let outcome = run.index_files(&files, progress).and_then(|()| {
-                if run.changed() {
+            let outcome = pass.index_files(&files, progress).and_then(|()| {
+                if pass.changed() {
                     progress(Progress::Committing);
-                    run.commit()?;
+                    pass.commit()?;
                 }
                 Ok(())
             });
             if let Err(err) = outcome {
                 // The commit did not happen: leave no files of it behind.
-                drop(run);
+                drop(pass);
                 let _ = files::sweep(index_dir, &previous.index);
                 return Err(err);
             }
-            run.report.articles = run.new.articles();
-            run.report.passages = run.new.passages();
-            run.report
+            pass.report.articles = pass.new.articles();
+            pass.report.passages = pass.new.passages();
+            pass.report
         }
         Err(why) => {
             let replaced = replaced_manifest(index_dir);
@@ -242,13 +241,13 @@ fn update_unlabelled(
                 .settings(Fields::index_settings())
                 .create_in_dir(&staging)
                 .with_context(|| format!("cannot create an index in '{}'", staging.display()))?;
-            let mut run = Run::new(index, None, manifest, segmenters);
-            let outcome = run.index_files(&files, progress).and_then(|()| {
+            let mut pass = IndexPass::new(index, None, manifest, segmenters);
+            let outcome = pass.index_files(&files, progress).and_then(|()| {
                 progress(Progress::Committing);
-                run.commit()
+                pass.commit()
             });
-            let mut report = run.report;
-            let run_manifest = run.new;
+            let mut report = pass.report;
+            let new_manifest = pass.new;
             let installed = outcome.and_then(|()| install(&staging, index_dir));
             if let Err(err) = installed {
                 // A build that failed (a full disk, say) must not keep
@@ -257,7 +256,7 @@ fn update_unlabelled(
                 return Err(err);
             }
             if let Some(old) = &replaced {
-                recount_against(&mut report, old, &run_manifest);
+                recount_against(&mut report, old, &new_manifest);
             }
             report.rebuilt = Some(why);
             report
@@ -273,7 +272,7 @@ fn update_unlabelled(
 /// can be read: read before the install, so the rebuild can say what
 /// changed against it.
 fn replaced_manifest(index_dir: &Path) -> Option<Manifest> {
-    super::read_payload(index_dir).ok()?.manifest?.unpack().ok()
+    super::read_payload(index_dir).ok()?.manifest.unpack().ok()
 }
 
 /// Counts a rebuild's articles against the index it replaced, the way an
@@ -306,12 +305,7 @@ fn open_previous(index_dir: &Path, segmenters: &Arc<Segmenters>) -> Result<Previ
         Err(OpenError::Missing(_)) => return Err(Rebuilt::Missing),
         Err(err) => return Err(Rebuilt::Replaced(err.reason())),
     };
-    let Some(stored) = opened.manifest else {
-        return Err(Rebuilt::Replaced(
-            "it keeps no record of its files (built by an older zhsearch)".into(),
-        ));
-    };
-    let manifest = match stored.unpack() {
+    let manifest = match opened.manifest.unpack() {
         Ok(manifest) => manifest,
         Err(err) => return Err(Rebuilt::Replaced(format!("it is damaged ({err})"))),
     };
@@ -322,7 +316,6 @@ fn open_previous(index_dir: &Path, segmenters: &Arc<Segmenters>) -> Result<Previ
     Ok(Previous {
         index: opened.index,
         manifest,
-        repack: stored.is_legacy(),
     })
 }
 
@@ -330,23 +323,22 @@ fn open_previous(index_dir: &Path, segmenters: &Arc<Segmenters>) -> Result<Previ
 struct Previous {
     index: Index,
     manifest: Manifest,
-    /// Its manifest must be saved again even if no file changed.
-    repack: bool,
 }
 
-/// One pass over the corpus files into one index.
-struct Run {
+/// An index pass: one pass over the corpus files into one index, from
+/// the first file read to the commit (an update or a from-scratch build).
+struct IndexPass {
     index: Index,
     fields: Fields,
     writer: Option<IndexWriter>,
     old: Manifest,
     new: Manifest,
     /// Whether the old manifest had entries that were only hashed (racy) or
-    /// whose stat changed, or was stored the old way: the new manifest must
-    /// be saved even without new documents.
+    /// whose stat changed: the new manifest must be saved even without new
+    /// documents.
     manifest_dirty: bool,
     report: UpdateReport,
-    /// How this run analyzes text, recorded with its commit.
+    /// How this pass analyzes text, recorded with its commit.
     info: IndexInfo,
     segmenters: Arc<Segmenters>,
 }
@@ -357,7 +349,7 @@ struct Run {
 /// around 1 MB.
 const FULL_DICTIONARY_BYTES: u64 = 1 << 20;
 
-impl Run {
+impl IndexPass {
     fn new(
         index: Index,
         old: Option<Manifest>,
@@ -366,7 +358,7 @@ impl Run {
     ) -> Self {
         analysis::register_tokenizers(&index, segmenters);
         let (_, fields) = Fields::build_schema();
-        Run {
+        IndexPass {
             index,
             fields,
             writer: None,
@@ -403,7 +395,7 @@ impl Run {
         Ok(())
     }
 
-    fn skip(&mut self, file: &SourceFile, hash: u64, reason: String) {
+    fn skip(&mut self, file: &SourceFile, hash: u64, reason: SkipReason) {
         self.report.skipped.push(Skipped {
             rel_path: file.rel_path.clone(),
             reason: reason.clone(),
@@ -521,7 +513,7 @@ impl Run {
         )?;
         drop(text);
         if passages == 0 {
-            self.skip(file, hash, corpus::NO_TEXT.into());
+            self.skip(file, hash, SkipReason::NoText);
             return Ok(());
         }
         let entry = FileEntry {

@@ -97,7 +97,7 @@ pub fn write_update_report(
             notes,
             "zhsearch: skipped {}: {}",
             printable(&skipped.rel_path),
-            printable(&skipped.reason)
+            printable(&skipped.reason.to_string())
         )?;
     }
     for notice in &report.notices {
@@ -156,35 +156,16 @@ pub fn write_building_first(
     )
 }
 
-/// What a search found out about whether the index still matches its corpus.
-pub enum StaleCheck {
-    /// The index keeps no record of its files.
-    NoRecord,
-    /// The corpus was compared with the index's record.
-    Compared(anyhow::Result<Changes>),
-}
-
 /// Says on `notes` (one line) when the corpus changed since the index was
-/// built, or why that cannot be told; nothing when it did not change.
+/// built (`changes`, from comparing the corpus with the index's record), or
+/// why that cannot be told; nothing when it did not change.
 /// `requested` names the folders as the user did, for the command to run.
 pub fn write_stale(
     notes: &mut impl Write,
-    check: &StaleCheck,
+    changes: &anyhow::Result<Changes>,
     corpus: &Path,
     requested: &Locations,
 ) -> io::Result<()> {
-    let changes = match check {
-        StaleCheck::NoRecord => {
-            return writeln!(
-                notes,
-                "zhsearch: the index at '{}' keeps no record of its files, so changes to the \
-                 corpus go unnoticed; run `{} --rebuild` once.",
-                printable_path(&requested.index),
-                index_command(requested)
-            );
-        }
-        StaleCheck::Compared(changes) => changes,
-    };
     match changes {
         Ok(changes) if changes.is_empty() => Ok(()),
         Ok(changes) => writeln!(
@@ -288,17 +269,17 @@ mod tests {
 
     #[test]
     fn an_unchanged_corpus_says_nothing_and_a_changed_one_says_what_to_run() {
-        let unchanged = StaleCheck::Compared(Ok(Changes::default()));
+        let unchanged = Ok(Changes::default());
         let requested = Locations::default();
         let corpus = Path::new("corpus");
         assert_eq!(
             written(|o| write_stale(o, &unchanged, corpus, &requested)),
             ""
         );
-        let changed = StaleCheck::Compared(Ok(Changes {
+        let changed = Ok(Changes {
             added: vec!["a.md".into()],
             ..Changes::default()
-        }));
+        });
         let line = written(|o| write_stale(o, &changed, corpus, &requested));
         assert!(line.contains("(1 added, 0 changed, 0 removed)"), "{line}");
         assert!(line.contains("run `zhsearch index` to update it"), "{line}");
