@@ -158,3 +158,38 @@ fn results_past_the_first_page_include_passages_that_answer_in_other_words() {
         "{clauses:?}"
     );
 }
+
+/// Issue #11: passages with equal scores come in path order, then line
+/// order, whatever segments the writer's threads put them in (main ordered
+/// such ties differently from one build to the next).
+#[test]
+fn passages_with_equal_scores_are_ordered_by_path_then_line() {
+    let dir = TestDir::new();
+    let passage = "可以在线注销eSIM卡，也可以去营业厅办理。";
+    let names = [
+        "d.md", "a.md", "f.md", "c.md", "e.md", "b.md", "h.md", "g.md",
+    ];
+    for name in names {
+        let text = format!("# 指南\n\n{passage}\n\n## 二\n\n{passage}\n");
+        dir.create(&format!("corpus/{name}"), text);
+    }
+    for _ in 0..3 {
+        dir.zhsearch()
+            .args(["index", "--rebuild"])
+            .assert()
+            .success();
+        let results = dir.search_json(&["在线注销", "-n", "16"]);
+        let places: Vec<String> = results
+            .hits
+            .iter()
+            .map(|h| format!("{}:{}", h.path, h.line))
+            .collect();
+        let mut sorted = names.to_vec();
+        sorted.sort();
+        let expected: Vec<String> = sorted
+            .iter()
+            .flat_map(|n| [format!("{n}:3"), format!("{n}:7")])
+            .collect();
+        assert_eq!(places, expected);
+    }
+}

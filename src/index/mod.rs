@@ -35,7 +35,7 @@ use tantivy::Index;
 use crate::analysis::{self, Segmenters};
 pub use lock::{LockBusy, Wait};
 pub use manifest::{Changes, Manifest, StoredManifest, UnpackError, UserFiles};
-pub use schema::{Fields, PATH_COLUMN, SCHEMA_VERSION};
+pub use schema::{Fields, LINE_COLUMN, PATH_COLUMN, SCHEMA_VERSION};
 pub use writer::{Notice, Progress, Rebuilt, UpdateOptions, UpdateReport, update};
 
 /// How an index was built, stored with every commit.

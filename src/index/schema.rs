@@ -13,8 +13,8 @@ use crate::analysis;
 /// UTF-8 is stored with U+FFFD instead of as mojibake, and a file name that
 /// is not UTF-8 has an escaped document id instead of a lossy one. 5: the
 /// manifest stores each skipped file's reason as a typed value (packing
-/// format 2).
-pub const SCHEMA_VERSION: u32 = 5;
+/// format 2). 6: `line` is also a column, to order tied passages.
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// zstd level of the passage store.
 const DOCSTORE_ZSTD_LEVEL: i32 = 5;
@@ -24,6 +24,9 @@ const DOCSTORE_BLOCK_BYTES: usize = 256 * 1024;
 /// Name of the path field, also a column: ranking articles reads each
 /// candidate's path from it rather than from its stored passage.
 pub const PATH_COLUMN: &str = "path";
+/// The column of passage lines: with [`PATH_COLUMN`], the order of passages
+/// whose scores tie.
+pub const LINE_COLUMN: &str = "line";
 
 /// Named handles of every field, so no code looks a field up by string twice.
 #[derive(Debug, Clone, Copy)]
@@ -31,7 +34,8 @@ pub struct Fields {
     /// The article's path relative to the corpus: the document id, untokenized
     /// so an article's passages can be deleted by path.
     pub path: Field,
-    /// 1-based line where the passage starts (stored only).
+    /// 1-based line where the passage starts (stored, and a column for
+    /// breaking ties).
     pub line: Field,
     /// The article title (words).
     pub title: Field,
@@ -68,7 +72,7 @@ impl Fields {
         );
         let fields = Fields {
             path: builder.add_text_field(PATH_COLUMN, path),
-            line: builder.add_u64_field("line", STORED),
+            line: builder.add_u64_field(LINE_COLUMN, STORED | FAST),
             title: builder.add_text_field("title", words.clone()),
             heading: builder.add_text_field("heading", words.clone()),
             text: builder.add_text_field("text", words),
@@ -99,7 +103,7 @@ impl Fields {
     pub fn from_schema(schema: &Schema) -> tantivy::Result<Fields> {
         Ok(Fields {
             path: schema.get_field(PATH_COLUMN)?,
-            line: schema.get_field("line")?,
+            line: schema.get_field(LINE_COLUMN)?,
             title: schema.get_field("title")?,
             heading: schema.get_field("heading")?,
             text: schema.get_field("text")?,
