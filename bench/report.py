@@ -194,7 +194,7 @@ w(f"- **Index build**: `zhsearch index` from nothing, `/usr/bin/time -v` (wall, 
       for r in field_rows
       if sum(int(x) for x in r[1:]) >= 100_000)
   + "; `meta.json` holds the manifest of corpus files.")
-w("- **jieba-rs reference**: `benches/segment.rs` (criterion, mean of 10 flat samples): "
+w("- **jieba-rs reference**: `bench/segment.rs` (criterion, mean of 10 flat samples): "
   "`Jieba::cut_for_search(text, hmm = true)` over every file's raw text, one thread, dictionary "
   f"loaded beforehand: {raw_bytes / segment_s / 1e6:.1f} MB/s. The build also normalizes, "
   "segments title and text, writes character grams, and builds the tantivy index.")

@@ -41,6 +41,15 @@ fn texts(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// jieba-rs as a user of the crate gets it from `Jieba::new()`: its default
+/// dictionary, which is the file zhsearch embeds (`data/jieba/dict.txt`,
+/// byte-identical to jieba-rs 0.11's `src/data/dict.txt`), loaded the same way.
+fn reference_jieba() -> Jieba {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/jieba/dict.txt");
+    let file = std::fs::File::open(path).expect("data/jieba/dict.txt");
+    Jieba::with_dict(&mut std::io::BufReader::new(file)).expect("jieba's dictionary")
+}
+
 fn count_words(jieba: &Jieba, texts: &[String]) -> usize {
     texts
         .iter()
@@ -54,7 +63,7 @@ fn segment(c: &mut Criterion) {
     let texts = texts(&dir);
     assert!(!texts.is_empty(), "no articles under {}", dir.display());
     let bytes: usize = texts.iter().map(String::len).sum();
-    let jieba = Jieba::new();
+    let jieba = reference_jieba();
     let expected = count_words(&jieba, &texts);
     if dir == seed {
         assert_eq!(expected, SEED_WORDS, "seed corpus word count changed");
