@@ -111,7 +111,7 @@ pub struct IndexArgs {
 pub struct SearchArgs {
     #[command(flatten)]
     pub locations: LocationArgs,
-    /// Most passages to show.
+    /// Most passages to show, 1 to 10,000.
     #[arg(short = 'n', long, value_name = "N", default_value_t = 10,
           value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub limit: u32,
@@ -130,7 +130,7 @@ pub struct SearchArgs {
     /// the snippets, in milliseconds (with --json or --batch).
     #[arg(long, requires = "machine")]
     pub timings: bool,
-    /// Snippet length in characters.
+    /// Snippet length in characters, 10 to 5,000.
     #[arg(long, value_name = "CHARS", default_value_t = 100,
           value_parser = clap::value_parser!(u32).range(10..=5_000))]
     pub snippet_chars: u32,

@@ -56,3 +56,26 @@ fn the_man_pages_document_every_command() {
     let err = dir.zhsearch().args(["man", "nope"]).output().unwrap();
     assert_eq!(err.status.code(), Some(2));
 }
+
+/// README's Options block is the `-h` output of each command, so it cannot
+/// drift from the flags (regenerate it from `zhsearch COMMAND -h`).
+#[test]
+fn the_readme_options_block_is_the_help_output() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let start = readme
+        .find("Generated from `-h`")
+        .expect("README has the Options block");
+    let block = &readme[start..];
+    let block = &block[block.find("```text\n").expect("text block") + "```text\n".len()..];
+    let block = &block[..block.find("\n```").expect("end of block")];
+    let dir = TestDir::new();
+    let expected: Vec<String> = ["index", "search", "eval", "completions", "man"]
+        .iter()
+        .map(|command| {
+            let help = stdout_of(&dir, &[command, "-h"]);
+            format!("$ zhsearch {command} -h\n{}", help.trim_end())
+        })
+        .collect();
+    assert_eq!(block, expected.join("\n\n"));
+}
