@@ -77,23 +77,13 @@ fn run_index(args: &IndexArgs) -> Result<Exit> {
 /// Runs an update with its progress on stderr.
 fn update(config: &Config, options: UpdateOptions) -> Result<UpdateReport> {
     let display = ProgressDisplay::new(&config.index);
-    let result = zhsearch::panic_guard::catch(std::panic::AssertUnwindSafe(|| {
-        index::update(
-            &config.corpus,
-            &config.index,
-            &config.segmenters,
-            options,
-            &mut |event| display.show(event),
-        )
-    }));
-    drop(display);
-    result.unwrap_or_else(|message| {
-        Err(anyhow::anyhow!(
-            "the index at '{}' could not be updated ({message}); it may be damaged: run \
-             `zhsearch index --rebuild`",
-            config.index.display()
-        ))
-    })
+    index::update(
+        &config.corpus,
+        &config.index,
+        &config.segmenters,
+        options,
+        &mut |event| display.show(event),
+    )
 }
 
 /// Whether a search first brings the index up to date.
@@ -214,7 +204,7 @@ fn run_search(args: &SearchArgs) -> Result<Exit> {
         status::write_ignored_words(
             &mut io::stderr().lock(),
             results.ignored.len(),
-            zhsearch::search::query::MAX_WORDS,
+            zhsearch::search::MAX_WORDS,
         )?;
     }
     if args.json {

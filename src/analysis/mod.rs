@@ -15,14 +15,14 @@
 //! Two tantivy tokenizers come out of it, registered on every index created or
 //! opened by [`register_tokenizers`]: [`WORDS`] and [`CHARS`].
 
-pub mod dictionary;
-pub mod grams;
-pub mod normalize;
-pub mod script;
-pub mod segment;
-pub mod stopwords;
-pub mod synonyms;
-pub mod tokenizer;
+pub(crate) mod dictionary;
+pub(crate) mod grams;
+pub(crate) mod normalize;
+pub(crate) mod script;
+pub(crate) mod segment;
+pub(crate) mod stopwords;
+pub(crate) mod synonyms;
+pub(crate) mod tokenizer;
 
 use std::sync::Arc;
 

@@ -6,8 +6,8 @@
 
 pub mod decode;
 mod markdown;
-pub mod names;
-pub mod pieces;
+pub(crate) mod names;
+pub(crate) mod pieces;
 mod skip;
 mod walk;
 

@@ -7,8 +7,8 @@
 //! - valid UTF-8 is kept as it is, except that a backslash is doubled (`\\`);
 //! - each byte of an invalid sequence is written `\xHH` (lowercase hex).
 //!
-//! So every backslash of an escaped name starts an escape, and [`unescape`]
-//! gives the bytes back: two names can never share an id (`x\xff.md` and
+//! So every backslash of an escaped name starts an escape, and the escaping
+//! can be undone (the tests' `unescape` does, for every name): two names can never share an id (`x\xff.md` and
 //! `x\xfe.md` stay apart, and a valid name spelled `x\xff.md` becomes
 //! `x\\xff.md`). Names without a backslash that are valid UTF-8, all names
 //! in practice, are their own id. The file itself is always opened by its
@@ -41,8 +41,10 @@ pub fn escape(name: &[u8]) -> Cow<'_, str> {
 }
 
 /// The bytes of the name whose id is `id`; `None` when `id` is not one that
-/// [`escape`] writes (a lone backslash, a `\x` without two hex digits).
-pub fn unescape(id: &str) -> Option<Vec<u8>> {
+/// [`escape`] writes (a lone backslash, a `\x` without two hex digits). Only
+/// the tests need it: it proves that [`escape`] is injective.
+#[cfg(test)]
+fn unescape(id: &str) -> Option<Vec<u8>> {
     let mut bytes = Vec::with_capacity(id.len());
     let mut rest = id;
     while let Some(at) = rest.find('\\') {

@@ -10,7 +10,7 @@
 //!   silently miss queries analyzed the new way;
 //! * the [`Manifest`] of the corpus files it holds (size, mtime, content hash),
 //!   which makes updates incremental and lets `search` notice a changed corpus.
-//!   Its list of files is packed (see [`manifest::pack`]): as JSON rows it made
+//!   Its list of files is packed (see [`StoredManifest`]): as JSON rows it made
 //!   1.8 MB of `meta.json` for 27,000 files, read and parsed by every search.
 //!
 //! The manifest lives in the payload rather than in documents or a file of its
@@ -19,11 +19,11 @@
 //! dictionary is loaded, since the corpus folder it names may hold a user
 //! dictionary) and leaves the list of files packed unless the corpus changed.
 
-pub mod files;
-pub mod lock;
-pub mod manifest;
-pub mod schema;
-pub mod writer;
+pub(crate) mod files;
+pub(crate) mod lock;
+pub(crate) mod manifest;
+pub(crate) mod schema;
+pub(crate) mod writer;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -19,7 +19,7 @@
 
 use std::collections::HashSet;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -113,7 +113,29 @@ pub struct Notice {
 /// Brings the index in `index_dir` up to date with `corpus_dir` (see the
 /// module docs). Fails when the corpus folder is missing, unreadable or has no
 /// article files, and when another update holds the lock (unless waiting).
+/// A panic inside tantivy (damaged segment data it trusted) is an error that
+/// says to rebuild, like every other damage.
 pub fn update(
+    corpus_dir: &Path,
+    index_dir: &Path,
+    segmenters: &Arc<Segmenters>,
+    options: UpdateOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<UpdateReport> {
+    let guarded = crate::panic_guard::catch(std::panic::AssertUnwindSafe(|| {
+        update_labelled(corpus_dir, index_dir, segmenters, options, progress)
+    }));
+    guarded.unwrap_or_else(|panic| {
+        Err(anyhow::anyhow!(
+            "the index at '{}' could not be updated ({panic}); it may be damaged: run \
+             `zhsearch index --rebuild`",
+            index_dir.display()
+        ))
+    })
+}
+
+/// [`update`] with the disk-full sentence, unguarded.
+fn update_labelled(
     corpus_dir: &Path,
     index_dir: &Path,
     segmenters: &Arc<Segmenters>,
@@ -620,9 +642,4 @@ fn install(staging: &Path, index_dir: &Path) -> Result<()> {
     drop(meta_lock);
     let _ = fs::remove_dir_all(staging);
     Ok(())
-}
-
-/// The staging folder of `index_dir` (for tests and cleanup).
-pub fn staging_dir(index_dir: &Path) -> PathBuf {
-    index_dir.join(STAGING_DIR)
 }

@@ -1,17 +1,17 @@
 //! Searching the index: a query in, ranked passages with snippets out.
 
-pub mod analyzed;
-pub mod explain;
-pub mod feedback;
+pub(crate) mod analyzed;
+pub(crate) mod explain;
+pub(crate) mod feedback;
 mod kept;
-pub mod phrase;
-pub mod prefix;
-pub mod presence;
-pub mod query;
-pub mod ranking;
-pub mod rerank;
-pub mod snippet;
-pub mod stats;
+pub(crate) mod phrase;
+pub(crate) mod prefix;
+pub(crate) mod presence;
+pub(crate) mod query;
+pub(crate) mod ranking;
+pub(crate) mod rerank;
+pub(crate) mod snippet;
+pub(crate) mod stats;
 #[cfg(test)]
 mod testing;
 
@@ -27,7 +27,7 @@ use tantivy::schema::Value;
 use tantivy::{DocAddress, DocSet, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 pub use analyzed::AnalyzedQuery;
-pub use query::{ParsedQuery, QueryError};
+pub use query::{MAX_WORDS, ParsedQuery, QueryError};
 pub use snippet::{DEFAULT_SNIPPET_CHARS, Snippet};
 
 use crate::analysis::{Segmenters, Synonyms};
@@ -353,7 +353,6 @@ impl Engine {
             num_docs: searcher.num_docs(),
             doc_freq: &doc_freq,
             text: self.index.fields.text,
-            chars: self.index.fields.chars,
         };
         query::build(analyzed, &self.index.fields, &stats, &self.prefixes)
     }

@@ -486,8 +486,6 @@ pub struct TermStats<'a> {
     pub doc_freq: &'a dyn Fn(Field, &str) -> u64,
     /// The field whose statistics weigh words (the passage text).
     pub text: Field,
-    /// The field whose statistics weigh character grams.
-    pub chars: Field,
 }
 
 impl TermStats<'_> {
@@ -635,7 +633,6 @@ mod tests {
             num_docs: searcher.num_docs(),
             doc_freq: &doc_freq,
             text: index.fields.text,
-            chars: index.fields.chars,
         };
         f(&stats, &Arc::default())
     }

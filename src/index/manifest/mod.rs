@@ -21,8 +21,8 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::corpus::{SkipReason, SourceFile};
-pub use changes::{Changes, hash_bytes, hash_file};
-pub use codec::{StoredManifest, UnpackError, pack, unpack};
+pub use changes::{Changes, hash_bytes};
+pub use codec::{StoredManifest, UnpackError};
 pub use digest::StatDigest;
 
 /// Files modified less than this long before a scan are always hashed later.
