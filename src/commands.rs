@@ -86,6 +86,21 @@ fn update(config: &Config, options: UpdateOptions) -> Result<UpdateReport> {
     )
 }
 
+/// Runs an update before a search, its summary on stderr with its notes
+/// (stdout is for the results).
+fn update_noting(config: &Config, options: UpdateOptions) -> Result<()> {
+    let report = update(config, options)?;
+    let notes = &mut io::stderr();
+    status::write_update_report(
+        &report,
+        &config.corpus,
+        &config.index,
+        notes,
+        &mut io::stderr(),
+    )?;
+    Ok(())
+}
+
 /// Whether a search first brings the index up to date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Freshness {
@@ -113,14 +128,7 @@ fn open_engine(mut config: Config, freshness: Freshness, workload: Workload) -> 
     let notes = &mut io::stderr();
     let opened = match freshness {
         Freshness::Refresh => {
-            let report = update(&config, update_options.clone())?;
-            status::write_update_report(
-                &report,
-                &config.corpus,
-                &config.index,
-                &mut io::stderr(),
-                notes,
-            )?;
+            update_noting(&config, update_options.clone())?;
             index::open(&config.index, &config.segmenters)
         }
         Freshness::AsIs => config
@@ -130,14 +138,7 @@ fn open_engine(mut config: Config, freshness: Freshness, workload: Workload) -> 
     let opened = match opened {
         Err(OpenError::Missing(_)) => {
             status::write_building_first(notes, &config.index, &config.corpus)?;
-            let report = update(&config, update_options)?;
-            status::write_update_report(
-                &report,
-                &config.corpus,
-                &config.index,
-                &mut io::stderr(),
-                notes,
-            )?;
+            update_noting(&config, update_options)?;
             index::open(&config.index, &config.segmenters)?
         }
         Ok(opened) => {

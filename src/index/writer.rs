@@ -123,36 +123,21 @@ pub fn update(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<UpdateReport> {
     let guarded = crate::panic_guard::catch(std::panic::AssertUnwindSafe(|| {
-        update_labelled(corpus_dir, index_dir, segmenters, options, progress)
+        update_unlabelled(corpus_dir, index_dir, segmenters, options, progress)
     }));
-    guarded.unwrap_or_else(|panic| {
-        Err(anyhow::anyhow!(
+    match guarded {
+        Ok(Err(err)) if is_disk_full(&err) => Err(err.context(format!(
+            "the disk holding '{}' is full: free some space, then run `zhsearch index` again \
+             (the previous index is unchanged)",
+            index_dir.display()
+        ))),
+        Ok(result) => result,
+        Err(panic) => Err(anyhow::anyhow!(
             "the index at '{}' could not be updated ({panic}); it may be damaged: run \
              `zhsearch index --rebuild`",
             index_dir.display()
-        ))
-    })
-}
-
-/// [`update`] with the disk-full sentence, unguarded.
-fn update_labelled(
-    corpus_dir: &Path,
-    index_dir: &Path,
-    segmenters: &Arc<Segmenters>,
-    options: UpdateOptions,
-    progress: &mut dyn FnMut(Progress),
-) -> Result<UpdateReport> {
-    update_unlabelled(corpus_dir, index_dir, segmenters, options, progress).map_err(|err| {
-        if is_disk_full(&err) {
-            err.context(format!(
-                "the disk holding '{}' is full: free some space, then run `zhsearch index` again \
-                 (the previous index is unchanged)",
-                index_dir.display()
-            ))
-        } else {
-            err
-        }
-    })
+        )),
+    }
 }
 
 /// Whether `err` comes from a full disk (or quota), however deep tantivy

@@ -483,7 +483,9 @@ impl Engine {
     /// 2,000 validation queries. Only such runs move, so the ranking is
     /// otherwise untouched (equal scores with different BM25 keep BM25
     /// order, as the re-ranked head and the tail below it always did). Ties
-    /// cut by tantivy's own top-k stay in document order.
+    /// cut by tantivy's own top-k stay in document order. Paths are looked up
+    /// one by one rather than through [`Engine::paths`]: its table reads every
+    /// path of the index, too much for a one-off search with a few ties.
     fn break_ties(&self, searcher: &Searcher, candidates: &mut [Candidate]) -> Result<()> {
         let tie = |a: &Candidate, b: &Candidate| a.score == b.score && a.bm25 == b.bm25;
         if !candidates.windows(2).any(|w| tie(&w[0], &w[1])) {
