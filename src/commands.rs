@@ -174,6 +174,7 @@ fn run_search(args: &SearchArgs) -> Result<Exit> {
         limit: args.limit as usize,
         snippet_chars: args.snippet_chars as usize,
         explain: args.explain,
+        deadline: None,
     };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());

@@ -43,9 +43,16 @@
 //! "fields": [{"field", "term", "score"}]}]}` (see `search::explain`). With
 //! `--timings` each object also has `"took_ms"`: the milliseconds spent
 //! searching and building snippets (not reading input or writing JSON).
+//!
+//! The server (`zhsearch serve`) answers `/search` with the same object, and
+//! always with `took_ms` and `"offset"`: how many hits of the ranking were
+//! skipped before the first of `hits` (whose `rank` counts from `offset + 1`).
+
+use std::path::Path;
 
 use serde::Serialize;
 
+use crate::index::{Rebuilt, UpdateReport};
 use crate::search::explain::{HitReport, QueryReport};
 use crate::search::{Hit, SearchResults};
 
@@ -63,6 +70,9 @@ pub struct JsonResults<'a> {
     /// With `--timings`: milliseconds to search and build the snippets.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub took_ms: Option<f64>,
+    /// From the server: the hits skipped before the first of `hits`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<usize>,
 }
 
 /// One ranked passage.
@@ -94,6 +104,21 @@ impl<'a> JsonResults<'a> {
             error: None,
             explain: results.report.as_ref(),
             took_ms: None,
+            offset: None,
+        }
+    }
+
+    /// The hits of `results` past the first `offset`, as a page of them.
+    pub fn page(results: &'a SearchResults, offset: usize) -> Self {
+        JsonResults {
+            hits: results
+                .hits
+                .iter()
+                .skip(offset)
+                .map(JsonHit::from_hit)
+                .collect(),
+            offset: Some(offset),
+            ..JsonResults::from_results(results)
         }
     }
 
@@ -106,6 +131,7 @@ impl<'a> JsonResults<'a> {
             error: Some(error),
             explain: None,
             took_ms: None,
+            offset: None,
         }
     }
 
@@ -129,6 +155,69 @@ impl<'a> JsonHit<'a> {
             snippet: hit.snippet.render("<mark>", "</mark>", escape_html),
             via: hit.via_feedback.then_some("feedback"),
             explain: hit.report.as_ref(),
+        }
+    }
+}
+
+/// What an update did (`POST /index`): the counts of `zhsearch index`'s
+/// summary, the files it skipped or took note of, and the summary line.
+#[derive(Debug, Serialize)]
+pub struct JsonUpdate<'a> {
+    /// The line `zhsearch index` prints.
+    pub summary: String,
+    pub added: usize,
+    pub updated: usize,
+    pub removed: usize,
+    pub unchanged: usize,
+    pub skipped: Vec<JsonFileNote<'a>>,
+    pub notices: Vec<JsonFileNote<'a>>,
+    /// Why the index was built from scratch, when it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rebuilt: Option<String>,
+    pub articles: usize,
+    pub passages: usize,
+    pub elapsed_ms: f64,
+}
+
+/// A file an update skipped, or indexed with a notice.
+#[derive(Debug, Serialize)]
+pub struct JsonFileNote<'a> {
+    pub path: &'a str,
+    pub reason: String,
+}
+
+impl<'a> JsonUpdate<'a> {
+    pub fn new(report: &'a UpdateReport, corpus: &Path, index_dir: &Path) -> Self {
+        JsonUpdate {
+            summary: crate::output::status::summary_line(report, corpus, index_dir),
+            added: report.added,
+            updated: report.updated,
+            removed: report.removed,
+            unchanged: report.unchanged,
+            skipped: report
+                .skipped
+                .iter()
+                .map(|s| JsonFileNote {
+                    path: &s.rel_path,
+                    reason: s.reason.to_string(),
+                })
+                .collect(),
+            notices: report
+                .notices
+                .iter()
+                .map(|n| JsonFileNote {
+                    path: &n.rel_path,
+                    reason: n.message.clone(),
+                })
+                .collect(),
+            rebuilt: report.rebuilt.as_ref().map(|why| match why {
+                Rebuilt::Requested => "asked for".to_string(),
+                Rebuilt::Missing => "there was no index".to_string(),
+                Rebuilt::Replaced(why) => why.clone(),
+            }),
+            articles: report.articles,
+            passages: report.passages,
+            elapsed_ms: report.elapsed.as_secs_f64() * 1000.0,
         }
     }
 }

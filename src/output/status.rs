@@ -116,6 +116,13 @@ pub fn write_update_report(
             printable(why)
         )?;
     }
+    writeln!(summary, "{}", summary_line(report, corpus, index_dir))
+}
+
+/// The one-line summary of an update: `Updated 'index' from 'corpus': 1
+/// added, … in 0.12 s.` (`zhsearch index` prints it; `POST /index` answers
+/// with it).
+pub fn summary_line(report: &UpdateReport, corpus: &Path, index_dir: &Path) -> String {
     let what = match (
         &report.rebuilt,
         report.added + report.updated + report.removed,
@@ -125,8 +132,7 @@ pub fn write_update_report(
         (None, 0) => "Checked",
         (None, _) => "Updated",
     };
-    writeln!(
-        summary,
+    format!(
         "{what} '{}' from '{}': {} added, {} updated, {} removed, {} unchanged, {} skipped; \
          {} articles, {} passages in {:.2} s.",
         printable_path(index_dir),

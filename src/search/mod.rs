@@ -17,6 +17,7 @@ mod testing;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use anyhow::Result;
 use tantivy::collector::{Count, TopDocs};
@@ -92,6 +93,11 @@ pub struct SearchOptions {
     pub snippet_chars: usize,
     /// Explain the query and each hit's score.
     pub explain: bool,
+    /// When to give up with [`TimedOut`]; `None` never does. tantivy cannot
+    /// stop a running search, so the engine looks at the clock between its
+    /// phases (after the query is built, after each ranking pass, between
+    /// snippets): a search overruns its deadline by at most one phase.
+    pub deadline: Option<Instant>,
 }
 
 impl Default for SearchOptions {
@@ -100,7 +106,28 @@ impl Default for SearchOptions {
             limit: 10,
             snippet_chars: DEFAULT_SNIPPET_CHARS,
             explain: false,
+            deadline: None,
         }
+    }
+}
+
+/// A search stopped at its [`SearchOptions::deadline`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimedOut;
+
+impl std::fmt::Display for TimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the search took longer than its time limit")
+    }
+}
+
+impl std::error::Error for TimedOut {}
+
+/// Fails with [`TimedOut`] once `deadline` has passed.
+fn check(deadline: Option<Instant>) -> Result<(), TimedOut> {
+    match deadline {
+        Some(deadline) if Instant::now() >= deadline => Err(TimedOut),
+        _ => Ok(()),
     }
 }
 
@@ -199,12 +226,13 @@ impl Engine {
         let searcher = self.reader.searcher();
         let parsed = ParsedQuery::parse(raw);
         let built = self.build(&searcher, &parsed)?;
+        check(options.deadline)?;
         let limit = options.limit.max(1);
         let Ranking {
             total,
             mut candidates,
             feedback,
-        } = self.rank(&searcher, &built, limit)?;
+        } = self.rank(&searcher, &built, limit, options.deadline)?;
         let generation = kept::Generation::of(&searcher);
         candidates.truncate(limit);
         let expanded: Vec<DocAddress> = candidates
@@ -216,6 +244,7 @@ impl Engine {
         let needles = highlight_words(&built.analyzed);
         let mut hits = Vec::with_capacity(candidates.len());
         for (i, c) in candidates.into_iter().enumerate() {
+            check(options.deadline)?;
             let doc: TantivyDocument = searcher
                 .doc(c.address)
                 .map_err(|e| OpenError::damaged(&self.index.dir, e))?;
@@ -289,7 +318,7 @@ impl Engine {
         // look deeper only while passages of the same articles fill the list.
         let mut depth = limit * ranking::PASSAGES_PER_ARTICLE;
         loop {
-            let candidates = self.rank(&searcher, &built, depth)?.candidates;
+            let candidates = self.rank(&searcher, &built, depth, None)?.candidates;
             let exhausted = candidates.len() < depth;
             let paths = self.paths(&searcher, &candidates)?;
             let mut seen = HashSet::new();
@@ -312,6 +341,33 @@ impl Engine {
             }
             depth *= ranking::PASSAGES_PER_ARTICLE;
         }
+    }
+
+    /// The index this engine searches, as it was when opened: its folder,
+    /// how it was built and the files it held then.
+    pub fn index(&self) -> &SearchIndex {
+        &self.index
+    }
+
+    /// Passages in the commit the engine now searches.
+    pub fn passages(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Moves to the index's newest commit. Searches already running finish on
+    /// the searcher they started with; later ones see the new commit whole
+    /// (tantivy replaces a reader's searchers at once), and the kept values
+    /// refill for it. Only for a commit built the way this engine analyzes
+    /// queries (the same [`crate::index::IndexInfo`]): one built with another
+    /// dictionary needs a new `Engine`.
+    pub fn reload(&self) -> Result<()> {
+        guarded(&self.index.dir, || {
+            let damaged = |e: &dyn std::fmt::Display| OpenError::damaged(&self.index.dir, e);
+            self.reader.reload().map_err(|e| damaged(&e))?;
+            crate::index::check_doc_counts(&self.reader.searcher(), &self.index.fields)
+                .map_err(|e| damaged(&e))?;
+            Ok(())
+        })
     }
 
     /// The paths of every indexed article, sorted.
@@ -370,9 +426,11 @@ impl Engine {
         searcher: &Searcher,
         built: &query::BuiltQuery,
         depth: usize,
+        deadline: Option<Instant>,
     ) -> Result<Ranking> {
         let (total, mut candidates) =
             self.rank_query(searcher, built.query.as_ref(), built, depth)?;
+        check(deadline)?;
         let mut ranking = Ranking {
             total,
             candidates: Vec::new(),
@@ -386,6 +444,7 @@ impl Engine {
             ranking.candidates = candidates;
             return Ok(ranking);
         };
+        check(deadline)?;
         let expanded = BooleanQuery::new(vec![
             (Occur::Should, built.query.box_clone()),
             (Occur::Should, expansion.query.box_clone()),
@@ -393,6 +452,7 @@ impl Engine {
         // Every passage the expanded query matches can be returned.
         let (total, more) =
             self.rank_query(searcher, &expanded, built, depth + ranking::FIRST_PAGE)?;
+        check(deadline)?;
         ranking.total = total;
         candidates.truncate(ranking::FIRST_PAGE);
         let first_page: HashSet<DocAddress> = candidates.iter().map(|c| c.address).collect();
