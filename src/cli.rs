@@ -34,6 +34,15 @@ pub enum Command {
     /// the queries that could not run (they count as zero) and the slowest
     /// queries. Builds the index first when there is none.
     Eval(EvalArgs),
+    /// Serve searches over HTTP: a JSON API and a search page.
+    ///
+    /// Opens the index (building it first when there is none) and answers
+    /// `GET /` (the page), `GET|POST /search`, `POST /multi-search`,
+    /// `GET /stats`, `GET /health` and `POST /index` (the API is in the
+    /// README). It follows the index: a commit made by `zhsearch index`, by
+    /// `POST /index` or by `--watch` is served without a restart. Ctrl-C or
+    /// SIGTERM stops it once the requests in flight are answered.
+    Serve(ServeArgs),
     /// Print a shell completion script.
     ///
     /// For example `zhsearch completions bash > ~/.local/share/bash-completion/completions/zhsearch`,
@@ -57,7 +66,7 @@ pub struct CompletionsArgs {
 #[derive(Debug, Args)]
 pub struct ManArgs {
     /// The command whose page to print [default: the overview].
-    #[arg(value_name = "COMMAND", value_parser = ["index", "search", "eval", "completions", "man"])]
+    #[arg(value_name = "COMMAND", value_parser = ["index", "search", "eval", "serve", "completions", "man"])]
     pub command: Option<String>,
 }
 
@@ -165,6 +174,47 @@ pub struct EvalArgs {
     /// How many of the slowest queries to list.
     #[arg(short = 'n', long, value_name = "K", default_value_t = 5)]
     pub slowest: usize,
+}
+
+/// Flags of `zhsearch serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub locations: LocationArgs,
+    /// Address and port to listen on. 127.0.0.1 serves this machine only;
+    /// 0.0.0.0 serves every network (give it a --search-key).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7700")]
+    pub addr: std::net::SocketAddr,
+    /// Key that searching needs, sent as `Authorization: Bearer KEY` [default: none, searching is
+    /// open].
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "ZHSEARCH_SEARCH_KEY",
+        hide_env_values = true
+    )]
+    pub search_key: Option<String>,
+    /// Key that `POST /index` needs, sent as `Authorization: Bearer KEY`; without one, updating
+    /// over HTTP is off.
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "ZHSEARCH_ADMIN_KEY",
+        hide_env_values = true
+    )]
+    pub admin_key: Option<String>,
+    /// Let web pages of ORIGIN (like `https://example.com`, or `*` for any) call the API from a
+    /// browser [default: no other origin].
+    #[arg(long, value_name = "ORIGIN")]
+    pub cors: Option<String>,
+    /// Follow the corpus folder and update the index shortly after articles are added, edited,
+    /// renamed or deleted.
+    #[arg(long)]
+    pub watch: bool,
+    /// Time limit of one request's searching, in milliseconds, 1 to 600,000.
+    #[arg(long, value_name = "MS", default_value_t = 5_000,
+          value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub timeout_ms: u64,
 }
 
 /// When to use colour.

@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use clap::CommandFactory;
 
 use crate::cli::{
-    Cli, ColorWhen, Command, CompletionsArgs, EvalArgs, IndexArgs, ManArgs, SearchArgs,
+    Cli, ColorWhen, Command, CompletionsArgs, EvalArgs, IndexArgs, ManArgs, SearchArgs, ServeArgs,
 };
 use zhsearch::config::Config;
 use zhsearch::eval;
@@ -18,6 +18,7 @@ use zhsearch::index::{self, OpenError, UpdateOptions, UpdateReport, Wait};
 use zhsearch::output::status::{self, ProgressDisplay};
 use zhsearch::output::{self, batch, json::JsonResults, terminal};
 use zhsearch::search::{Engine, QueryError, SearchOptions, Workload};
+use zhsearch::serve;
 
 /// Process exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +52,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Index(args) => run_index(&args),
         Command::Search(args) => run_search(&args),
         Command::Eval(args) => run_eval(&args),
+        Command::Serve(args) => run_serve(&args),
         Command::Completions(args) => run_completions(&args),
         Command::Man(args) => run_man(&args),
     }
@@ -249,6 +251,33 @@ fn run_eval(args: &EvalArgs) -> Result<Exit> {
         output::eval::write_report(&mut out, &report, &source, args.slowest)?;
     }
     out.flush()?;
+    Ok(Exit::Success)
+}
+
+/// Serves the index over HTTP until SIGINT or SIGTERM; what happens
+/// meanwhile is told on stderr.
+fn run_serve(args: &ServeArgs) -> Result<Exit> {
+    let locations = args.locations.resolved();
+    let config = Config::resolve(&locations)?;
+    let corpus = config.corpus.clone();
+    let engine = open_engine(config, Freshness::AsIs, Workload::ManyQueries)?;
+    let live = serve::Live::new(locations, corpus, engine)?;
+    let options = serve::ServeOptions {
+        addr: args.addr,
+        keys: serve::Keys {
+            search: args.search_key.clone().filter(|k| !k.is_empty()),
+            admin: args.admin_key.clone().filter(|k| !k.is_empty()),
+        },
+        cors: args.cors.clone(),
+        watch: args.watch,
+        timeout: std::time::Duration::from_millis(args.timeout_ms),
+        threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+    };
+    let events: serve::Events = std::sync::Arc::new(|event| {
+        // A closed stderr must not stop the server.
+        let _ = status::write_server_event(&mut io::stderr().lock(), &event);
+    });
+    serve::run(options, live, events)?;
     Ok(Exit::Success)
 }
 

@@ -5,7 +5,8 @@
 //! jieba into words and character grams; [`index`] stores one tantivy document
 //! per passage; [`search`] turns a question into a ranked list of passages with
 //! highlighted snippets; [`output`] prints them as text or JSON; [`eval`]
-//! measures the ranking against questions with known answers.
+//! measures the ranking against questions with known answers; [`serve`]
+//! answers searches over HTTP.
 //!
 //! ```
 //! use zhsearch::corpus::parse_article;
@@ -27,3 +28,4 @@ pub mod index;
 pub mod output;
 pub mod panic_guard;
 pub mod search;
+pub mod serve;
