@@ -28,3 +28,5 @@ mod properties;
 mod faults;
 // Shell completions and man pages.
 mod docs;
+// The HTTP server: every endpoint, bad input, keys, live reload, --watch.
+mod serve;

@@ -169,7 +169,7 @@ fn router(state: Arc<api::AppState>, options: &ServeOptions, addr: SocketAddr) -
             let value = HeaderValue::from_str(origin.trim_end_matches('/')).with_context(|| {
                 format!("--cors {origin:?} is not an origin: give one like https://example.com")
             })?;
-            AllowOrigin::exact(value)
+            AllowOrigin::list([value])
         };
         app = app.layer(
             CorsLayer::new()

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -93,6 +95,9 @@ pub struct Results {
     #[serde(default)]
     pub explain: Option<serde_json::Value>,
     pub took_ms: Option<f64>,
+    /// From the server: hits skipped before the first.
+    #[serde(default)]
+    pub offset: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]

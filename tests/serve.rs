@@ -1,0 +1,554 @@
+//! `zhsearch serve`: the real binary on a free port, called as a program
+//! would call it.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::util::TestDir;
+use crate::util::server::{Server, url_encode};
+
+/// Seed queries a person types, as in the relevance tests.
+const SEED_QUERIES: [&str; 5] = [
+    "eSIM 在线销户",
+    "注销 -营业厅",
+    "\"在线注销\"",
+    "怎么注销日本流量卡？",
+    "docomo",
+];
+
+/// The answer without what differs from run to run (`took_ms`) and the
+/// server's addition (`offset`).
+fn comparable(mut answer: Value) -> Value {
+    let object = answer.as_object_mut().expect("an object");
+    object.remove("took_ms");
+    object.remove("offset");
+    answer
+}
+
+fn cli_json(dir: &TestDir, args: &[&str]) -> Value {
+    let out = dir
+        .zhsearch()
+        .args(["search", "--json"])
+        .args(args)
+        .assert()
+        .success();
+    serde_json::from_slice(&out.get_output().stdout).expect("JSON")
+}
+
+fn seed_server(args: &[&str]) -> (TestDir, Server) {
+    let dir = TestDir::with_seed_corpus();
+    dir.index();
+    let server = Server::start(&dir, args);
+    (dir, server)
+}
+
+#[test]
+fn search_answers_with_the_object_search_json_prints() {
+    let (dir, server) = seed_server(&[]);
+    for query in SEED_QUERIES {
+        let cli = cli_json(&dir, &[query]);
+        let got = server.search(query, "");
+        assert_eq!(got.status, 200, "{query}: {}", got.body);
+        let answer = got.json();
+        assert_eq!(answer["offset"], 0, "{query}");
+        assert!(answer["took_ms"].as_f64().is_some(), "{query}");
+        assert_eq!(comparable(answer), cli, "GET {query}");
+        let posted = server.post("/search", &json!({ "q": query }).to_string());
+        assert_eq!(comparable(posted.json()), cli, "POST {query}");
+    }
+    // The options of `search` by the same names.
+    let cli = cli_json(
+        &dir,
+        &[
+            "--explain",
+            "-n",
+            "3",
+            "--snippet-chars",
+            "40",
+            "eSIM 在线销户",
+        ],
+    );
+    let got = server.search("eSIM 在线销户", "&explain=true&limit=3&snippet_chars=40");
+    assert_eq!(comparable(got.json()), cli);
+    assert!(cli["hits"][0]["explain"]["parts"].is_array());
+    // Strictly the documented fields, and the same type the tests read.
+    let _: crate::util::Results = serde_json::from_str(&got.body).expect("the wire type");
+}
+
+#[test]
+fn offset_pages_through_the_same_ranking() {
+    let (_dir, server) = seed_server(&[]);
+    let whole = server.search("注销", "&limit=9").json();
+    let page = server.search("注销", "&limit=3&offset=3").json();
+    assert_eq!(page["offset"], 3);
+    assert_eq!(page["total"], whole["total"]);
+    let ranks: Vec<&Value> = page["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| &h["rank"])
+        .collect();
+    assert_eq!(ranks, [4, 5, 6]);
+    assert_eq!(
+        page["hits"].as_array().unwrap()[..],
+        whole["hits"].as_array().unwrap()[3..6]
+    );
+}
+
+#[test]
+fn multi_search_answers_in_order_as_batch_does() {
+    let (dir, server) = seed_server(&[]);
+    let queries = ["eSIM 在线销户", "？！。", "docomo"];
+    dir.create("queries.txt", queries.join("\n") + "\n");
+    let out = dir
+        .zhsearch()
+        .args(["search", "--batch", "queries.txt"])
+        .assert()
+        .success();
+    let batch: Vec<Value> = String::from_utf8_lossy(&out.get_output().stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let body = json!({ "queries": queries.iter().map(|q| json!({ "q": q })).collect::<Vec<_>>() });
+    let got = server.post("/multi-search", &body.to_string());
+    assert_eq!(got.status, 200, "{}", got.body);
+    let results = got.json()["results"].as_array().unwrap().clone();
+    assert_eq!(results.len(), 3);
+    for (answer, expected) in results.into_iter().zip(batch) {
+        assert_eq!(comparable(answer), expected);
+    }
+}
+
+#[test]
+fn bad_requests_get_a_json_error_with_a_code_and_one_sentence() {
+    let (_dir, server) = seed_server(&[]);
+    let long = url_encode(&"注销".repeat(600));
+    let too_many = json!({ "queries": vec![json!({ "q": "注销" }); 101] }).to_string();
+    let huge = format!("{{\"q\": \"{}\"}}", "a".repeat(1_100_000));
+    let cases: Vec<(&str, crate::util::server::Reply, u16, &str)> = vec![
+        (
+            "empty",
+            server.get("/search?q="),
+            400,
+            "no_searchable_words",
+        ),
+        (
+            "punctuation",
+            server.search("，。？！", ""),
+            400,
+            "no_searchable_words",
+        ),
+        (
+            "no q",
+            server.get("/search?limit=3"),
+            400,
+            "invalid_request",
+        ),
+        (
+            "limit word",
+            server.get("/search?q=a&limit=ten"),
+            400,
+            "invalid_request",
+        ),
+        (
+            "unknown param",
+            server.get("/search?q=a&top=3"),
+            400,
+            "invalid_request",
+        ),
+        (
+            "limit 0",
+            server.get("/search?q=a&limit=0"),
+            400,
+            "limit_out_of_range",
+        ),
+        (
+            "limit 1001",
+            server.get("/search?q=a&limit=1001"),
+            400,
+            "limit_out_of_range",
+        ),
+        (
+            "deep page",
+            server.get("/search?q=a&limit=10&offset=991"),
+            400,
+            "window_too_large",
+        ),
+        (
+            "snippet",
+            server.get("/search?q=a&snippet_chars=3"),
+            400,
+            "snippet_chars_out_of_range",
+        ),
+        (
+            "long query",
+            server.get(&format!("/search?q={long}")),
+            400,
+            "query_too_long",
+        ),
+        (
+            "malformed",
+            server.post("/search", "{\"q\": "),
+            400,
+            "malformed_json",
+        ),
+        (
+            "not an object",
+            server.post("/search", "[1, 2]"),
+            400,
+            "invalid_request",
+        ),
+        (
+            "unknown field",
+            server.post("/search", r#"{"q":"a","top":3}"#),
+            400,
+            "unknown_field",
+        ),
+        (
+            "wrong type",
+            server.post("/search", r#"{"q":"a","limit":"3"}"#),
+            400,
+            "invalid_request",
+        ),
+        (
+            "too large",
+            server.post("/search", &huge),
+            413,
+            "body_too_large",
+        ),
+        (
+            "too many",
+            server.post("/multi-search", &too_many),
+            400,
+            "too_many_queries",
+        ),
+        (
+            "one bad of many",
+            server.post(
+                "/multi-search",
+                r#"{"queries":[{"q":"a"},{"q":"b","limit":5000}]}"#,
+            ),
+            400,
+            "limit_out_of_range",
+        ),
+        ("no route", server.get("/nope"), 404, "not_found"),
+        (
+            "no file access",
+            server.get("/../corpus/000_faa1a318271c8744.txt"),
+            404,
+            "not_found",
+        ),
+        (
+            "wrong method",
+            server.request("DELETE", "/search"),
+            405,
+            "method_not_allowed",
+        ),
+        ("get index", server.get("/index"), 405, "method_not_allowed"),
+        (
+            "indexing off",
+            server.post("/index", ""),
+            403,
+            "indexing_disabled",
+        ),
+    ];
+    for (what, reply, status, code) in cases {
+        assert_eq!(reply.status, status, "{what}: {}", reply.body);
+        assert_eq!(reply.error_code(), code, "{what}");
+    }
+    // One bad query of a batch names which one.
+    let reply = server.post(
+        "/multi-search",
+        r#"{"queries":[{"q":"a"},{"q":"b","limit":5000}]}"#,
+    );
+    assert!(
+        reply.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("query 2: ")
+    );
+    // Still serving, and counting what it refused.
+    assert_eq!(server.get("/health").status, 200);
+    let stats = server.get("/stats").json();
+    assert!(
+        stats["requests"]["client_errors"].as_u64().unwrap() >= 20,
+        "{stats}"
+    );
+    assert_eq!(stats["requests"]["server_errors"], 0, "{stats}");
+}
+
+#[test]
+fn keys_guard_searching_and_indexing() {
+    let dir = TestDir::with_seed_corpus();
+    dir.index();
+    let server = Server::start_with_env(
+        &dir,
+        &["--search-key", "s3cret"],
+        &[("ZHSEARCH_ADMIN_KEY", "adm1n")],
+    );
+    let missing = server.get("/search?q=eSIM");
+    assert_eq!(missing.status, 401);
+    assert_eq!(missing.error_code(), "missing_key");
+    assert_eq!(
+        missing.header("www-authenticate").as_deref(),
+        Some("Bearer")
+    );
+    let bearer = |key: &str| format!("Bearer {key}");
+    let wrong = server.get_with("/search?q=eSIM", &[("Authorization", &bearer("s3cres"))]);
+    assert_eq!(
+        (wrong.status, wrong.error_code().as_str()),
+        (403, "wrong_key")
+    );
+    for key in ["s3cret", "adm1n"] {
+        let right = server.get_with("/search?q=eSIM", &[("Authorization", &bearer(key))]);
+        assert_eq!(right.status, 200, "{key}: {}", right.body);
+    }
+    assert_eq!(server.get("/stats").status, 401);
+    assert_eq!(server.get("/health").status, 200);
+    assert_eq!(server.get("/").status, 200);
+    let as_searcher = server.post_with("/index", "", &[("Authorization", &bearer("s3cret"))]);
+    assert_eq!(
+        (as_searcher.status, as_searcher.error_code().as_str()),
+        (403, "wrong_key")
+    );
+    let as_admin = server.post_with("/index", "", &[("Authorization", &bearer("adm1n"))]);
+    assert_eq!(as_admin.status, 200, "{}", as_admin.body);
+    // The keys are never printed.
+    assert!(!server.log().contains("s3cret") && !server.log().contains("adm1n"));
+}
+
+#[test]
+fn a_loopback_server_answers_loopback_host_names_only() {
+    let (_dir, server) = seed_server(&[]);
+    let port = server.port;
+    for host in [format!("localhost:{port}"), format!("127.0.0.1:{port}")] {
+        let reply = server.get_with("/health", &[("Host", &host)]);
+        assert_eq!(reply.status, 200, "{host}");
+    }
+    for host in [
+        format!("evil.example:{port}"),
+        "localhost.evil.example".to_string(),
+    ] {
+        let reply = server.get_with("/search?q=eSIM", &[("Host", &host)]);
+        assert_eq!(reply.status, 403, "{host}");
+        assert_eq!(reply.error_code(), "host_not_allowed");
+    }
+}
+
+#[test]
+fn cors_is_off_unless_an_origin_is_given() {
+    let origin = [("Origin", "https://app.example")];
+    let (_dir, closed) = seed_server(&[]);
+    let reply = closed.get_with("/search?q=eSIM", &origin);
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("access-control-allow-origin"), None);
+    drop(closed);
+    let (_dir, open) = seed_server(&["--cors", "https://app.example"]);
+    let reply = open.get_with("/search?q=eSIM", &origin);
+    assert_eq!(
+        reply.header("access-control-allow-origin").as_deref(),
+        Some("https://app.example")
+    );
+    let other = open.get_with("/search?q=eSIM", &[("Origin", "https://other.example")]);
+    assert_eq!(other.header("access-control-allow-origin"), None);
+}
+
+#[test]
+fn a_commit_from_another_process_is_served_without_a_restart() {
+    let (dir, server) = seed_server(&[]);
+    assert_eq!(server.search("量子纠缠", "").json()["total"], 0);
+    dir.create("corpus/new.md", "# 新文章\n\n量子纠缠卡的注销办法。\n");
+    dir.index();
+    assert!(
+        server.wait_for_log(
+            "now serving the index's newest commit",
+            1,
+            Duration::from_secs(20)
+        ),
+        "{}",
+        server.log()
+    );
+    let found = server.search("量子纠缠", "").json();
+    assert_eq!(found["hits"][0]["path"], "new.md", "{found}");
+    let stats = server.get("/stats").json();
+    assert_eq!(stats["articles"], 6);
+    assert_eq!(stats["reloads"], 1);
+    assert_eq!(stats["stale"], false);
+}
+
+#[test]
+fn post_index_updates_now_and_answers_with_the_summary() {
+    let (dir, server) = seed_server(&["--admin-key", "k"]);
+    dir.create("corpus/new.md", "# 新文章\n\n量子纠缠卡的注销办法。\n");
+    assert_eq!(server.get("/stats").json()["stale"], true);
+    let reply = server.post_with("/index", "", &[("Authorization", "Bearer k")]);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let update = reply.json();
+    assert_eq!(update["added"], 1);
+    assert_eq!(update["unchanged"], 5);
+    assert_eq!(update["reload"], "reloaded");
+    let summary = update["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("Updated 'index' from 'corpus': 1 added"),
+        "{summary}"
+    );
+    // Served at once: the update moved the server to its commit.
+    let found = server.search("量子纠缠", "").json();
+    assert_eq!(found["hits"][0]["path"], "new.md", "{found}");
+    assert!(
+        server.log().contains("zhsearch: Updated 'index'"),
+        "{}",
+        server.log()
+    );
+}
+
+#[test]
+fn watch_follows_the_corpus_with_one_update_per_burst() {
+    let (dir, server) = seed_server(&["--watch"]);
+    assert!(
+        server.log().contains("watching 'corpus'"),
+        "{}",
+        server.log()
+    );
+    for i in 0..200 {
+        dir.create(
+            &format!("corpus/burst/{i:03}.md"),
+            format!("# 第{i}篇\n\n爆发测试词汇{i:03}号：量子纠缠卡。\n"),
+        );
+    }
+    let long = Duration::from_secs(30);
+    assert!(
+        server.wait_for_log("200 added", 1, long),
+        "{}",
+        server.log()
+    );
+    let found = server.search("量子纠缠", "&limit=1000").json();
+    assert_eq!(found["total"], 200, "{found}");
+    // The burst was one update (waiting past the quiet time for a second).
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(
+        server.log().matches("zhsearch: Updated").count(),
+        1,
+        "{}",
+        server.log()
+    );
+    // Edited, renamed, deleted.
+    dir.create("corpus/burst/000.md", "# 改过\n\n编辑之后的独角兽词汇。\n");
+    assert!(
+        server.wait_for_log("1 updated", 1, long),
+        "{}",
+        server.log()
+    );
+    assert_eq!(
+        server.search("独角兽", "").json()["hits"][0]["path"],
+        "burst/000.md"
+    );
+    std::fs::rename(
+        dir.path().join("corpus/burst/000.md"),
+        dir.path().join("corpus/moved.md"),
+    )
+    .unwrap();
+    assert!(
+        server.wait_for_log("1 added, 0 updated, 1 removed", 1, long),
+        "{}",
+        server.log()
+    );
+    assert_eq!(
+        server.search("独角兽", "").json()["hits"][0]["path"],
+        "moved.md"
+    );
+    std::fs::remove_file(dir.path().join("corpus/moved.md")).unwrap();
+    assert!(
+        server.wait_for_log("0 added, 0 updated, 1 removed", 1, long),
+        "{}",
+        server.log()
+    );
+    assert_eq!(server.search("独角兽", "").json()["total"], 0);
+}
+
+#[test]
+fn a_rebuild_with_another_dictionary_swaps_the_engine() {
+    let (dir, server) = seed_server(&[]);
+    let before = server.get("/stats").json();
+    // A user dictionary in the corpus: the next `zhsearch index` rebuilds
+    // with it, and the server must analyze queries with it too.
+    dir.create("corpus/.zhsearch/dict.txt", "流量卡销户 100000\n");
+    dir.index();
+    assert!(
+        server.wait_for_log("with a new engine", 1, Duration::from_secs(20)),
+        "{}",
+        server.log()
+    );
+    let after = server.get("/stats").json();
+    assert_ne!(after["dictionary"], before["dictionary"]);
+    assert_eq!(after["engine_swaps"], 1);
+    let cli = cli_json(&dir, &["--explain", "流量卡销户"]);
+    let served = server.search("流量卡销户", "&explain=true").json();
+    assert_eq!(comparable(served), cli);
+}
+
+#[test]
+fn a_damaged_index_answers_503_with_the_rebuild_hint() {
+    let (dir, server) = seed_server(&[]);
+    // Garbage over the stored passages, in place (the server has them mapped).
+    for entry in std::fs::read_dir(dir.path().join("index")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "store") {
+            let len = std::fs::metadata(&path).unwrap().len() as usize;
+            std::fs::write(&path, vec![0x5a; len]).unwrap();
+        }
+    }
+    let reply = server.search("eSIM 在线销户", "");
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    assert_eq!(reply.error_code(), "index_unavailable");
+    let message = reply.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.contains("zhsearch index --rebuild"), "{message}");
+    assert_eq!(reply.header("retry-after").as_deref(), Some("1"));
+    assert!(!server.log().contains("panicked"), "{}", server.log());
+}
+
+#[test]
+fn a_search_past_its_time_limit_answers_503_and_frees_its_thread() {
+    let (_dir, server) = seed_server(&["--timeout-ms", "1"]);
+    // A hundred long questions cannot be answered in a millisecond.
+    let question = "日本的eSIM卡和流量卡怎么在线注销销户，需要去营业厅吗？".repeat(5);
+    let body = json!({ "queries": vec![json!({ "q": question, "limit": 50 }); 100] });
+    let reply = server.post("/multi-search", &body.to_string());
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    assert_eq!(reply.error_code(), "timed_out");
+    let stats = server.get("/stats").json();
+    assert_eq!(stats["requests"]["timed_out"], 1, "{stats}");
+    assert_eq!(stats["requests"]["waiting"], 0, "{stats}");
+}
+
+#[test]
+fn sigterm_finishes_requests_in_flight_then_exits_zero() {
+    let (_dir, server) = seed_server(&[]);
+    let question = "日本的eSIM卡和流量卡怎么在线注销销户，需要去营业厅吗？";
+    let body = json!({ "queries": vec![json!({ "q": question, "limit": 100 }); 100] }).to_string();
+    let url = format!("{}/multi-search", server.url);
+    let in_flight = std::thread::spawn(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut reply = agent.post(&url).send(body.as_bytes()).expect("an answer");
+        (
+            reply.status().as_u16(),
+            reply.body_mut().read_to_string().unwrap(),
+        )
+    });
+    std::thread::sleep(Duration::from_millis(30));
+    let (status, log) = server.stop();
+    assert!(status.success(), "{status:?}: {log}");
+    let (code, body) = in_flight.join().unwrap();
+    assert_eq!(code, 200, "{body}");
+    assert!(
+        log.contains("stopping: answering the requests in flight first"),
+        "{log}"
+    );
+}
