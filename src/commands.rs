@@ -275,7 +275,7 @@ fn run_serve(args: &ServeArgs) -> Result<Exit> {
     };
     let events: serve::Events = std::sync::Arc::new(|event| {
         // A closed stderr must not stop the server.
-        let _ = status::write_server_event(&mut io::stderr().lock(), &event);
+        let _ = crate::server_log::write_event(&mut io::stderr().lock(), &event);
     });
     serve::run(options, live, events)?;
     Ok(Exit::Success)

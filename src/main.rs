@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 mod cli;
 mod commands;
+mod server_log;
 
 use clap::Parser;
 use cli::Cli;

@@ -46,7 +46,7 @@ fn the_man_pages_document_every_command() {
     let dir = TestDir::new();
     let overview = stdout_of(&dir, &["man"]);
     assert!(overview.contains(".TH zhsearch 1"), "{overview}");
-    for command in ["index", "search", "eval"] {
+    for command in ["index", "search", "eval", "serve"] {
         assert!(overview.contains(command), "overview lacks {command}");
     }
     let search = stdout_of(&dir, &["man", "search"]);
@@ -70,7 +70,7 @@ fn the_readme_options_block_is_the_help_output() {
     let block = &block[block.find("```text\n").expect("text block") + "```text\n".len()..];
     let block = &block[..block.find("\n```").expect("end of block")];
     let dir = TestDir::new();
-    let expected: Vec<String> = ["index", "search", "eval", "completions", "man"]
+    let expected: Vec<String> = ["index", "search", "eval", "serve", "completions", "man"]
         .iter()
         .map(|command| {
             let help = stdout_of(&dir, &[command, "-h"]);
