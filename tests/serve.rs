@@ -552,3 +552,82 @@ fn sigterm_finishes_requests_in_flight_then_exits_zero() {
         "{log}"
     );
 }
+
+#[test]
+fn garbage_and_hung_up_connections_leave_the_server_serving() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    let (_dir, server) = seed_server(&[]);
+    let addr = format!("127.0.0.1:{}", server.port);
+    // Not HTTP at all.
+    let mut raw = TcpStream::connect(&addr).unwrap();
+    raw.write_all(b"\x00\x01\x02 hello \xff\xfe\r\n\r\n")
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = raw.read_to_end(&mut answer);
+    assert!(
+        answer.is_empty() || answer.starts_with(b"HTTP/1.1 400"),
+        "{answer:?}"
+    );
+    // A search whose client hangs up before the answer, many times.
+    let question = "日本的eSIM卡和流量卡怎么在线注销销户，需要去营业厅吗？";
+    let body = json!({ "queries": vec![json!({ "q": question, "limit": 100 }); 50] }).to_string();
+    for _ in 0..20 {
+        let mut stream = TcpStream::connect(&addr).unwrap();
+        write!(
+            stream,
+            "POST /multi-search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        drop(stream);
+    }
+    // A body shorter than it said, then a hang-up.
+    let mut short = TcpStream::connect(&addr).unwrap();
+    short
+        .write_all(
+            b"POST /search HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n{\"q\":",
+        )
+        .unwrap();
+    drop(short);
+    let reply = server.search("eSIM 在线销户", "");
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let start = std::time::Instant::now();
+    loop {
+        let stats = server.get("/stats").json();
+        if stats["requests"]["waiting"] == 0 || start.elapsed() > Duration::from_secs(30) {
+            assert_eq!(stats["requests"]["waiting"], 0, "{stats}");
+            assert_eq!(stats["requests"]["server_errors"], 0, "{stats}");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!server.log().contains("panicked"), "{}", server.log());
+}
+
+#[test]
+fn concurrent_requests_get_the_answers_one_at_a_time_gets() {
+    let (_dir, server) = seed_server(&[]);
+    let expected: Vec<Value> = SEED_QUERIES
+        .iter()
+        .map(|q| comparable(server.search(q, "").json()))
+        .collect();
+    let server = std::sync::Arc::new(server);
+    let workers: Vec<_> = (0..16)
+        .map(|worker| {
+            let server = server.clone();
+            let expected = expected.clone();
+            std::thread::spawn(move || {
+                for i in 0..20 {
+                    let which = (worker + i) % SEED_QUERIES.len();
+                    let reply = server.search(SEED_QUERIES[which], "");
+                    assert_eq!(reply.status, 200, "{}", reply.body);
+                    assert_eq!(comparable(reply.json()), expected[which]);
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().unwrap();
+    }
+}

@@ -880,4 +880,77 @@ mod tests {
         score_uncovered(&mut list);
         assert_eq!(list[1].score, 4.0);
     }
+
+    /// An engine on a real index of `articles` (name, text) in `dir`.
+    fn engine_on(dir: &std::path::Path, articles: &[(&str, &str)]) -> Engine {
+        let corpus = dir.join("corpus");
+        std::fs::create_dir_all(&corpus).unwrap();
+        for (name, text) in articles {
+            std::fs::write(corpus.join(name), text).unwrap();
+        }
+        let index_dir = dir.join("index");
+        let segmenters = testing::SEGMENTERS.clone();
+        let options = crate::index::UpdateOptions {
+            rebuild: false,
+            wait: crate::index::Wait::No,
+            user_files: Default::default(),
+        };
+        crate::index::update(&corpus, &index_dir, &segmenters, options, &mut |_| {}).unwrap();
+        let opened = crate::index::open(&index_dir, &segmenters).unwrap();
+        Engine::new(
+            opened,
+            segmenters,
+            Synonyms::builtin(),
+            Workload::ManyQueries,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_search_past_its_deadline_stops_with_timed_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = engine_on(dir.path(), &[("a.md", "# 注销\n\n在线注销eSIM卡。\n")]);
+        let late = SearchOptions {
+            deadline: Some(Instant::now()),
+            ..SearchOptions::default()
+        };
+        let err = engine.search("注销", late).unwrap_err();
+        assert!(err.is::<TimedOut>(), "{err:#}");
+        let far = SearchOptions {
+            deadline: Some(Instant::now() + std::time::Duration::from_secs(60)),
+            ..SearchOptions::default()
+        };
+        assert_eq!(engine.search("注销", far).unwrap().hits.len(), 1);
+    }
+
+    #[test]
+    fn reload_moves_to_the_newest_commit_and_running_searchers_keep_theirs() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = engine_on(dir.path(), &[("a.md", "# 注销\n\n在线注销eSIM卡。\n")]);
+        let held = engine.reader.searcher();
+        std::fs::write(
+            dir.path().join("corpus/b.md"),
+            "# 销户\n\n营业厅注销手续。\n",
+        )
+        .unwrap();
+        let segmenters = testing::SEGMENTERS.clone();
+        let options = crate::index::UpdateOptions {
+            rebuild: false,
+            wait: crate::index::Wait::No,
+            user_files: Default::default(),
+        };
+        let (corpus, index_dir) = (dir.path().join("corpus"), dir.path().join("index"));
+        crate::index::update(&corpus, &index_dir, &segmenters, options, &mut |_| {}).unwrap();
+        let options = SearchOptions::default();
+        assert_eq!(
+            engine.search("注销", options).unwrap().total,
+            1,
+            "not reloaded yet"
+        );
+        engine.reload().unwrap();
+        assert_eq!(engine.search("注销", options).unwrap().total, 2);
+        assert_eq!(engine.passages(), 2);
+        // A searcher taken before the reload still reads its own commit.
+        assert_eq!(held.num_docs(), 1);
+    }
 }
