@@ -215,6 +215,13 @@ pub struct ServeArgs {
     #[arg(long, value_name = "MS", default_value_t = 5_000,
           value_parser = clap::value_parser!(u64).range(1..=600_000))]
     pub timeout_ms: u64,
+    /// Searches run at once [default: the number of cores].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// Requests that may wait for a search thread; more are refused with 503 and `Retry-After`
+    /// [default: 32 per thread].
+    #[arg(long, value_name = "N")]
+    pub queue: Option<usize>,
 }
 
 /// When to use colour.

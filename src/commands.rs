@@ -262,6 +262,10 @@ fn run_serve(args: &ServeArgs) -> Result<Exit> {
     let corpus = config.corpus.clone();
     let engine = open_engine(config, Freshness::AsIs, Workload::ManyQueries)?;
     let live = serve::Live::new(locations, corpus, engine)?;
+    let threads = match args.threads {
+        Some(n) => usize::from(n),
+        None => std::thread::available_parallelism().map_or(2, |n| n.get()),
+    };
     let options = serve::ServeOptions {
         addr: args.addr,
         keys: serve::Keys {
@@ -271,7 +275,8 @@ fn run_serve(args: &ServeArgs) -> Result<Exit> {
         cors: args.cors.clone(),
         watch: args.watch,
         timeout: std::time::Duration::from_millis(args.timeout_ms),
-        threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        threads,
+        queue: args.queue.unwrap_or(threads * serve::QUEUE_PER_THREAD),
     };
     let events: serve::Events = std::sync::Arc::new(|event| {
         // A closed stderr must not stop the server.

@@ -526,7 +526,13 @@ fn a_search_past_its_time_limit_answers_503_and_frees_its_thread() {
 }
 
 #[test]
-fn sigterm_finishes_requests_in_flight_then_exits_zero() {
+fn sigterm_and_sigint_finish_requests_in_flight_then_exit_zero() {
+    for signal in ["TERM", "INT"] {
+        stops_on(signal);
+    }
+}
+
+fn stops_on(signal: &str) {
     let (_dir, server) = seed_server(&[]);
     let question = "日本的eSIM卡和流量卡怎么在线注销销户，需要去营业厅吗？";
     let body = json!({ "queries": vec![json!({ "q": question, "limit": 100 }); 100] }).to_string();
@@ -543,7 +549,7 @@ fn sigterm_finishes_requests_in_flight_then_exits_zero() {
         )
     });
     std::thread::sleep(Duration::from_millis(30));
-    let (status, log) = server.stop();
+    let (status, log) = server.stop(signal);
     assert!(status.success(), "{status:?}: {log}");
     let (code, body) = in_flight.join().unwrap();
     assert_eq!(code, 200, "{body}");
@@ -630,4 +636,36 @@ fn concurrent_requests_get_the_answers_one_at_a_time_gets() {
     for worker in workers {
         worker.join().unwrap();
     }
+}
+
+#[test]
+fn past_the_queue_requests_are_refused_with_503_and_retry_after() {
+    let (_dir, server) = seed_server(&["--threads", "1", "--queue", "0", "--timeout-ms", "600000"]);
+    // One search thread, kept busy by a slow request: a hundred long
+    // questions, a thousand hits each, explained.
+    let question = "日本的eSIM卡和流量卡怎么在线注销销户，需要去营业厅吗？".repeat(3);
+    let query = json!({ "q": question, "limit": 1000, "explain": true });
+    let body = json!({ "queries": vec![query; 100] }).to_string();
+    let url = format!("{}/multi-search", server.url);
+    let slow = std::thread::spawn(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        agent
+            .post(&url)
+            .send(body.as_bytes())
+            .expect("an answer")
+            .status()
+            .as_u16()
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let refused = server.search("eSIM", "");
+    assert_eq!(refused.status, 503, "{}", refused.body);
+    assert_eq!(refused.error_code(), "busy");
+    assert_eq!(refused.header("retry-after").as_deref(), Some("1"));
+    assert_eq!(slow.join().unwrap(), 200);
+    assert_eq!(server.search("eSIM", "").status, 200);
+    let stats = server.get("/stats").json();
+    assert!(stats["requests"]["busy"].as_u64().unwrap() >= 1, "{stats}");
 }

@@ -42,9 +42,9 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// How often the server looks for a commit made by another process: one
 /// stat of `meta.json` (tantivy's own reload watcher polls at this rate).
 pub const RELOAD_POLL: Duration = Duration::from_millis(500);
-/// Requests that may wait for a search thread, per thread. A search takes
-/// about a millisecond on InsuranceQA, so a full queue clears in well under
-/// the time limit; past it, 503 tells a client to come back.
+/// Requests that may wait for a search thread, per thread, by default. A
+/// search takes about a millisecond on InsuranceQA, so a full queue clears
+/// in well under the time limit; past it, 503 tells a client to come back.
 pub const QUEUE_PER_THREAD: usize = 32;
 
 /// How to serve.
@@ -59,8 +59,10 @@ pub struct ServeOptions {
     pub watch: bool,
     /// How long a search may take.
     pub timeout: Duration,
-    /// Searches run at once: the core count.
+    /// Searches run at once (the core count by default).
     pub threads: usize,
+    /// Requests that may wait for one of the threads.
+    pub queue: usize,
 }
 
 /// What happened, for the person who started the server.
@@ -118,7 +120,7 @@ async fn serve(options: ServeOptions, live: Arc<Live>, events: Events) -> Result
     let addr = listener.local_addr().context("cannot tell the address")?;
     let state = Arc::new(api::AppState {
         live: live.clone(),
-        pool: pool::Pool::new(options.threads, options.threads * QUEUE_PER_THREAD),
+        pool: pool::Pool::new(options.threads, options.queue),
         keys: options.keys.clone(),
         timeout: options.timeout,
         started: Instant::now(),

@@ -175,12 +175,12 @@ impl Server {
         self.get(&format!("/search?q={q}{more}"))
     }
 
-    /// Sends SIGTERM and waits for the server to exit: how it exited, and
-    /// all it said.
-    pub fn stop(mut self) -> (ExitStatus, String) {
+    /// Sends `signal` (`TERM`, `INT`) and waits for the server to exit: how
+    /// it exited, and all it said.
+    pub fn stop(mut self, signal: &str) -> (ExitStatus, String) {
         let pid = self.child.id().to_string();
         Command::new("kill")
-            .args(["-TERM", &pid])
+            .args([&format!("-{signal}"), &pid])
             .status()
             .expect("kill -TERM");
         let start = Instant::now();
@@ -192,7 +192,7 @@ impl Server {
             }
             assert!(
                 start.elapsed() < Duration::from_secs(30),
-                "the server did not stop on SIGTERM: {}",
+                "the server did not stop on SIG{signal}: {}",
                 self.log()
             );
             std::thread::sleep(Duration::from_millis(20));
