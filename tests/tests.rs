@@ -28,3 +28,5 @@ mod properties;
 mod faults;
 // Shell completions and man pages.
 mod docs;
+// The search page of `zhsearch serve` in headless Chromium over WebDriver.
+mod browser;
