@@ -30,3 +30,5 @@ mod faults;
 mod docs;
 // The HTTP server: every endpoint, bad input, keys, live reload, --watch.
 mod serve;
+// The search page of `zhsearch serve` in headless Chromium over WebDriver.
+mod browser;

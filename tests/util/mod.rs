@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde::Deserialize;
 
+pub mod webdriver;
+
 /// The seed corpus shipped in the repository.
 pub const SEED_CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus");
 
