@@ -669,3 +669,51 @@ fn past_the_queue_requests_are_refused_with_503_and_retry_after() {
     let stats = server.get("/stats").json();
     assert!(stats["requests"]["busy"].as_u64().unwrap() >= 1, "{stats}");
 }
+
+#[test]
+fn searches_during_commits_see_one_whole_commit_or_the_next() {
+    let (dir, server) = seed_server(&[]);
+    let server = std::sync::Arc::new(server);
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let searchers: Vec<_> = (0..3)
+        .map(|_| {
+            let (server, done) = (server.clone(), done.clone());
+            std::thread::spawn(move || {
+                let mut seen = Vec::new();
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    let reply = server.search("量子纠缠", "&limit=50");
+                    assert_eq!(reply.status, 200, "{}", reply.body);
+                    let answer = reply.json();
+                    let total = answer["total"].as_u64().unwrap();
+                    // Every passage of a commit or none: each article has two.
+                    assert_eq!(total % 2, 0, "half an article: {answer}");
+                    assert_eq!(answer["hits"].as_array().unwrap().len() as u64, total);
+                    seen.push(total);
+                }
+                seen
+            })
+        })
+        .collect();
+    let base = server.get("/stats").json()["passages"].as_u64().unwrap();
+    for i in 1..=3 {
+        dir.create(
+            &format!("corpus/new{i}.md"),
+            format!(
+                "# 新文章{i}\n\n量子纠缠卡的注销办法{i}。\n\n## 又一段\n\n量子纠缠卡的销户{i}。\n"
+            ),
+        );
+        dir.index();
+        let want = base + 2 * i;
+        let start = std::time::Instant::now();
+        while server.get("/stats").json()["passages"] != want {
+            assert!(start.elapsed() < Duration::from_secs(20), "no commit {i}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    for searcher in searchers {
+        let seen = searcher.join().unwrap();
+        assert!(seen.windows(2).all(|w| w[0] <= w[1]), "went back: {seen:?}");
+    }
+    assert_eq!(server.search("量子纠缠", "").json()["total"], 6);
+}

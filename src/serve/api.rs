@@ -412,7 +412,7 @@ pub async fn update(State(state): Shared, headers: HeaderMap) -> Result<Response
 
 /// `GET /`: the search page, built into the binary.
 pub async fn page() -> Response {
-    let mut response = super::page::HTML.into_response();
+    let mut response = super::page::HTML.as_str().into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
