@@ -181,9 +181,9 @@ pub struct EvalArgs {
 pub struct ServeArgs {
     #[command(flatten)]
     pub locations: LocationArgs,
-    /// Address and port to listen on. 127.0.0.1 serves this machine only;
-    /// 0.0.0.0 serves every network (give it a --search-key).
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7700")]
+    /// Address (or host name) and port to listen on. 127.0.0.1 or localhost serves this machine
+    /// only; 0.0.0.0 serves every network (give it a --search-key).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7700", value_parser = listen_address)]
     pub addr: std::net::SocketAddr,
     /// Key that searching needs, sent as `Authorization: Bearer KEY` [default: none, searching is
     /// open].
@@ -222,6 +222,24 @@ pub struct ServeArgs {
     /// [default: 32 per thread].
     #[arg(long, value_name = "N")]
     pub queue: Option<usize>,
+}
+
+/// The address `--addr` names: `IP:PORT`, or `HOST:PORT` resolved (to its
+/// IPv4 address first, so `localhost:7700` is 127.0.0.1, where browsers
+/// look first).
+fn listen_address(given: &str) -> Result<std::net::SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    let usage = "give HOST:PORT, like 127.0.0.1:7700 or localhost:7700";
+    let found: Vec<std::net::SocketAddr> = given
+        .to_socket_addrs()
+        .map_err(|e| format!("{e}: {usage}"))?
+        .collect();
+    found
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(found.first())
+        .copied()
+        .ok_or_else(|| format!("names no address: {usage}"))
 }
 
 /// When to use colour.

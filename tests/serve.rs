@@ -717,3 +717,34 @@ fn searches_during_commits_see_one_whole_commit_or_the_next() {
     }
     assert_eq!(server.search("量子纠缠", "").json()["total"], 6);
 }
+
+#[test]
+fn every_network_without_a_search_key_is_warned_about() {
+    let dir = TestDir::with_seed_corpus();
+    dir.index();
+    let open = Server::start(&dir, &["--addr", "0.0.0.0:0"]);
+    let log = open.log();
+    assert!(log.contains("warning: 0.0.0.0:"), "{log}");
+    assert!(
+        log.contains("Give a --search-key, or listen on 127.0.0.1."),
+        "{log}"
+    );
+    // Not on loopback: other host names are this server's to answer.
+    let reply = open.get_with("/health", &[("Host", "search.example")]);
+    assert_eq!(reply.status, 200);
+    drop(open);
+    let keyed = Server::start(&dir, &["--addr", "0.0.0.0:0", "--search-key", "k"]);
+    assert!(!keyed.log().contains("warning"), "{}", keyed.log());
+    let named = Server::start(&dir, &["--addr", "localhost:0"]);
+    assert!(named.url.starts_with("http://127.0.0.1:"), "{}", named.url);
+    let err = dir
+        .zhsearch()
+        .args(["serve", "--addr", "7700"])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&err.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("give HOST:PORT, like 127.0.0.1:7700"),
+        "{stderr}"
+    );
+}

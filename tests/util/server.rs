@@ -57,8 +57,8 @@ impl Reply {
 }
 
 impl Server {
-    /// Starts `zhsearch serve --addr 127.0.0.1:0 ARGS…` in `dir` and waits
-    /// until it listens.
+    /// Starts `zhsearch serve --addr 127.0.0.1:0 ARGS…` in `dir` (without
+    /// that `--addr` when ARGS have one) and waits until it listens.
     pub fn start(dir: &TestDir, args: &[&str]) -> Server {
         Self::start_with_env(dir, args, &[])
     }
@@ -67,12 +67,15 @@ impl Server {
         let mut command = Command::new(env!("CARGO_BIN_EXE_zhsearch"));
         command
             .current_dir(dir.path())
-            .args(["serve", "--addr", "127.0.0.1:0"])
+            .arg("serve")
             .args(args)
             .env_remove("ZHSEARCH_ADMIN_KEY")
             .env_remove("ZHSEARCH_SEARCH_KEY")
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
+        if !args.contains(&"--addr") {
+            command.args(["--addr", "127.0.0.1:0"]);
+        }
         for (name, value) in env {
             command.env(name, value);
         }
