@@ -748,3 +748,23 @@ fn every_network_without_a_search_key_is_warned_about() {
         "{stderr}"
     );
 }
+
+#[test]
+fn watch_ignores_an_index_kept_inside_the_corpus() {
+    let dir = TestDir::with_seed_corpus();
+    let server = Server::start(
+        &dir,
+        &["--watch", "--corpus", "corpus", "--index", "corpus/.index"],
+    );
+    dir.create("corpus/new.md", "# 新文章\n\n量子纠缠卡的注销办法。\n");
+    assert!(
+        server.wait_for_log("zhsearch: Updated", 1, Duration::from_secs(30)),
+        "{}",
+        server.log()
+    );
+    // Its own commit is not a change of the corpus: no update follows.
+    std::thread::sleep(Duration::from_secs(2));
+    let log = server.log();
+    assert_eq!(log.matches("zhsearch: Updated").count(), 1, "{log}");
+    assert_eq!(log.matches("zhsearch: Checked").count(), 0, "{log}");
+}

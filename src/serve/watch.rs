@@ -38,10 +38,14 @@ pub fn start(live: Arc<Live>, corpus: &Path, events: Events) -> Result<Recommend
         let _ = sender.send(event);
     })
     .context("cannot watch the corpus folder")?;
+    // Both absolute: events name paths under the folder as it was given, and
+    // an index inside the corpus must be told apart from articles, or each
+    // update's own commit would start the next update.
+    let absolute = |dir: &Path| std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
     watcher
-        .watch(corpus, RecursiveMode::Recursive)
+        .watch(&absolute(corpus), RecursiveMode::Recursive)
         .with_context(|| format!("cannot watch the corpus folder '{}'", corpus.display()))?;
-    let index_dir = std::path::absolute(live.index_dir()).unwrap_or_default();
+    let index_dir = absolute(live.index_dir());
     tokio::spawn(follow(receiver, live, index_dir, events));
     Ok(watcher)
 }
