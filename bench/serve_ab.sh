@@ -8,7 +8,9 @@
 #
 # Per round and build: examples/load.rs at C=8 and C=32 (REQUESTS each, default 4000) with the
 # server's CPU, and the 2,000 questions in one `search --batch --timings` process. ROUNDS
-# (default 2) rounds, after one warm-up pass per server and one unmeasured batch per build.
+# (default: the number of builds) rounds, after one warm-up pass per server and one unmeasured
+# batch per build. The machine's busy time is recorded around every run, and the report leaves
+# out the rounds in which other processes took more than a tenth of it.
 # Bounded and loopback only, like bench/serve.sh: the servers stop on any exit. Needs the load
 # client built (`cargo build --release --example load`).
 set -euo pipefail
@@ -17,7 +19,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(dirname "$here")"
 data="${BENCH_DATA:-/work/bench-data}"
 requests="${REQUESTS:-4000}"
-rounds="${ROUNDS:-2}"
+rounds="${ROUNDS:-$#}"
 insqa="$data/insqa"
 out="$data/ab-results"
 work="$data/ab-work"
@@ -74,37 +76,54 @@ cpu_of() {
     set -- $stat
     echo $((${12} + ${13}))
 }
-# load NAME C N: one client run against NAME's server; a JSON line in load.jsonl.
+# Busy ticks of the whole machine, to tell what other processes took during a run.
+busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
+seconds() { awk -v t="$1" -v hz="$tck" 'BEGIN { printf "%.2f", t / hz }'; }
+# load_run NAME C N ROUND: one client run against NAME's server; a JSON line in load.jsonl with
+# the server's CPU and the whole machine's busy time over the run.
 load_run() {
-    local name="$1" c="$2" n="$3" round="$4" s0 s1 line
+    local name="$1" c="$2" n="$3" round="$4" s0 s1 b0 b1 line
     s0="$(cpu_of "${pids[$name]}")"
+    b0="$(busy)"
     line="$(timeout "$run_limit" "$load" --url "${urls[$name]}" --queries "$work/queries.txt" \
         --concurrency "$c" --requests "$n" --limit 10)"
+    b1="$(busy)"
     s1="$(cpu_of "${pids[$name]}")"
-    printf '{"build":"%s","round":%s,"server_cpu_s":%s,"load":%s}\n' "$name" "$round" \
-        "$(awk -v t=$((s1 - s0)) -v hz="$tck" 'BEGIN { printf "%.2f", t / hz }')" "$line" \
+    printf '{"build":"%s","round":%s,"server_cpu_s":%s,"machine_busy_s":%s,"load":%s}\n' \
+        "$name" "$round" "$(seconds $((s1 - s0)))" "$(seconds $((b1 - b0)))" "$line" \
         >> "$out/load.jsonl"
     echo "$name round $round: $line" >&2
 }
-# batch NAME ROUND: the questions in one --batch process; per-query took_ms to batch-NAME-ROUND.
+# batch_run NAME ROUND: the questions in one --batch process: per-query took_ms to
+# batch-NAME-ROUND.jsonl; wall, user, sys seconds and the machine's busy seconds to .time.
 batch_run() {
-    local name="$1" round="$2"
+    local name="$1" round="$2" b0 b1
+    b0="$(busy)"
     /usr/bin/time -f '%e %U %S' -o "$out/batch-$name-$round.time" "${bins[$name]}" search \
         --corpus "$work/corpus" --index "$work/index" --batch "$work/queries.txt" --timings \
         > "$out/batch-$name-$round.jsonl"
+    b1="$(busy)"
+    seconds $((b1 - b0)) >> "$out/batch-$name-$round.time"
 }
 
 for name in "${names[@]}"; do
     load_run "$name" 8 2000 0
     batch_run "$name" 0
 done
+# Round r starts with the r-th build (A B C, B C A, C A B, ...), so every build takes every place
+# in turn (make ROUNDS a multiple of the number of builds): the first --batch of a round measured
+# ~0.15 s slower of ~1.45 s whichever build it was.
 for round in $(seq "$rounds"); do
+    order=()
+    for i in $(seq 0 $((${#names[@]} - 1))); do
+        order+=("${names[$(((i + round - 1) % ${#names[@]}))]}")
+    done
     for c in 8 32; do
-        for name in "${names[@]}"; do
+        for name in "${order[@]}"; do
             load_run "$name" "$c" "$requests" "$round"
         done
     done
-    for name in "${names[@]}"; do
+    for name in "${order[@]}"; do
         batch_run "$name" "$round"
     done
 done

@@ -17,26 +17,24 @@
 //! its first queries asked for. It replaced a `Mutex<HashMap>` that kept
 //! values until the budget was spent and then stopped keeping any, after
 //! measuring under `zhsearch serve` (`bench/serve_ab.sh`: the builds in
-//! turn, 5 rounds of 4,000 requests per concurrency, InsuranceQA-zh on 2
-//! cores; medians of one session):
+//! turn, each taking every place in the order; 4,000 requests per run,
+//! InsuranceQA-zh on 2 cores; medians of the 4 undisturbed rounds):
 //!
 //! | build | C=8 req/s | C=32 req/s | CPU per request, C=8 | `--batch` mean |
 //! | --- | --- | --- | --- | --- |
-//! | `Mutex<HashMap>` (SipHash) | 2,005 | 1,992 | 0.708 ms | 0.638 ms |
-//! | `Mutex<HashMap>` (foldhash) | 2,014 | 2,011 | 0.698 ms | 0.608 ms |
-//! | quick_cache 0.7 | 2,040 | 2,021 | 0.693 ms | 0.608 ms |
-//! | quick_cache 0.7, std locks | 2,018 | 2,004 | 0.703 ms | 0.631 ms |
-//! | moka 0.12 | 1,976 | 1,959 | 0.723 ms | 0.641 ms |
+//! | `Mutex<HashMap>` | 1,980 | 1,959 | 0.714 ms | 0.619 ms |
+//! | quick_cache 0.7 | 1,980 | 1,996 | 0.705 ms | 0.610 ms |
+//! | quick_cache 0.7, std locks | 1,965 | 1,978 | 0.718 ms | 0.621 ms |
+//! | moka 0.12 | 1,917 | 1,931 | 0.730 ms | 0.648 ms |
 //!
-//! The lock was no bottleneck: an instrumented build found 0.3% of the
-//! mutex's acquisitions for document frequencies contended at C=8 and at
-//! C=32 (1,248 and 1,363 of 388,146) and 0.2% for passages. What the
-//! `--batch` column gains is the hash function (foldhash against SipHash),
-//! which a `Mutex<HashMap>` can have too; under load all but moka are within
-//! 2% of each other. quick_cache, with its default parking_lot locks, was as
-//! fast as the best on every column, and brings the eviction and the
-//! per-shard locks with it; moka was 1–3% slower. See BENCHMARKS.md, "Server
-//! under load".
+//! quick_cache measured at least as fast on every column (by 0–2%, within
+//! the runs' spread); moka was slower on every column (by 1–5% against the
+//! mutex). The lock was no bottleneck: an instrumented build found 0.3% of
+//! the mutex's acquisitions for document frequencies contended at C=8 and
+//! at C=32 (1,248 and 1,363 of 388,146), 0.2% for passages. So the gain is
+//! not speed but the eviction, the per-generation keys and no lock shared
+//! by every request. See `bench/serve_cache.md`, in BENCHMARKS.md under
+//! "Server under load".
 
 use std::borrow::Borrow;
 use std::convert::Infallible;
