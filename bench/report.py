@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Writes BENCHMARKS.md (to stdout) from the raw results of bench/run.sh.
 
-Usage: report.py RESULTS_DIR TARGET_DIR BENCH_DATA REPO > BENCHMARKS.md   (standard library only)
-The last three are only used to shorten the paths in the commands shown.
+Usage: report.py RESULTS_DIR TARGET_DIR BENCH_DATA REPO > BENCHMARKS.md.new   (standard library only)
+The last three are only used to shorten the paths in the commands shown. The section that
+bench/serve.sh writes (between its markers) is kept from REPO/BENCHMARKS.md, so write to another
+file and move it into place (the shell empties the redirect's target before this script runs).
 """
 import datetime
 import json
@@ -261,4 +263,13 @@ ablations = os.path.join(repo_dir, "bench", "ablations.md")
 if os.path.exists(ablations):
     w("")
     w(open(ablations, encoding="utf-8").read().rstrip())
+# The server section: measured by bench/serve.sh on its own schedule (a few minutes of load that
+# this suite does not need), so kept as it was written.
+previous = os.path.join(repo_dir, "BENCHMARKS.md")
+if os.path.exists(previous):
+    kept = re.search(r"<!-- serve\.sh begin -->.*?<!-- serve\.sh end -->",
+                     open(previous, encoding="utf-8").read(), re.S)
+    if kept:
+        w("")
+        w(kept.group(0))
 print("\n".join(md))
