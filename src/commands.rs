@@ -145,7 +145,7 @@ fn open_engine(mut config: Config, freshness: Freshness, workload: Workload) -> 
         }
         Ok(opened) => {
             if freshness == Freshness::AsIs {
-                let changes = opened.manifest.changes(&config.corpus, &opened.dir);
+                let changes = opened.manifest.quick_changes(&config.corpus, &opened.dir);
                 status::write_stale(notes, &changes, &config.corpus, &config.requested)?;
             }
             opened

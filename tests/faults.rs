@@ -44,7 +44,7 @@ const QUERIES: &[&str] = &["营业厅", "断点续传测试", "eSIM 在线销户
 
 /// strace, or `None` (with a message) where it is missing. CI installs it,
 /// so there a missing strace fails the test instead of skipping it.
-fn strace() -> Option<PathBuf> {
+pub(crate) fn strace() -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .map(|dir| dir.join("strace"))

@@ -22,6 +22,8 @@ mod encoding;
 mod ignore;
 // The index over time: incremental updates, locking, damage, killed runs.
 mod lifecycle;
+// Whether the index is stale: what a search checks, and what it never reads (#13).
+mod staleness;
 // Property tests of the Markdown reader and the analyzers.
 mod properties;
 // Deterministic faults: runs killed at every step, a full disk.

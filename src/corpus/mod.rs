@@ -15,8 +15,9 @@ pub use markdown::parse_article;
 pub use pieces::{PIECE_BYTES, parse_article_in_pieces};
 pub use skip::SkipReason;
 pub use walk::{
-    ARTICLE_EXTENSIONS, Found, IGNORE_FILE, MAX_ARTICLE_BYTES, Skipped, SourceFile, decode_article,
-    list, nanos_since_epoch, read_article, read_bytes, walk, walk_root,
+    ARTICLE_EXTENSIONS, Folders, Found, IGNORE_FILE, Listing, MAX_ARTICLE_BYTES, Skipped,
+    SourceFile, Walked, decode_article, folder_mtime, list, nanos_since_epoch, read_article,
+    read_bytes, walk, walk_root, walk_with_folders,
 };
 
 /// One file of the corpus, read into passages.

@@ -1,5 +1,6 @@
 //! Finding and reading the article files of a corpus folder.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -54,10 +55,49 @@ pub struct Skipped {
 /// Lists the article files under `root`, sorted by relative path (see
 /// [`list`] for what is walked).
 pub fn walk(root: &Path, exclude: Option<&Path>) -> Result<(Vec<SourceFile>, Vec<Skipped>)> {
-    let (found, skipped) = list(root, exclude)?;
-    let mut files: Vec<SourceFile> = found.into_iter().map(Found::into_source_file).collect();
+    let walked = walk_with_folders(root, exclude)?;
+    Ok((walked.files, walked.skipped))
+}
+
+/// What [`walk_with_folders`] found: the article files sorted by relative
+/// path, what was skipped, and the folders walked.
+#[derive(Debug, Default)]
+pub struct Walked {
+    pub files: Vec<SourceFile>,
+    pub skipped: Vec<Skipped>,
+    pub folders: Folders,
+}
+
+/// [`walk`], with the folders it walked and their mtimes.
+pub fn walk_with_folders(root: &Path, exclude: Option<&Path>) -> Result<Walked> {
+    let listing = list(root, exclude)?;
+    let mut files: Vec<SourceFile> = (listing.files.into_iter())
+        .map(Found::into_source_file)
+        .collect();
     files.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
-    Ok((files, skipped))
+    Ok(Walked {
+        files,
+        skipped: listing.skipped,
+        folders: listing.folders,
+    })
+}
+
+/// The folders a walk entered, by path relative to the corpus folder (`""`
+/// is the corpus folder itself), each with its modification time in
+/// nanoseconds since 1970 (0 when unknown). A folder's mtime moves when an
+/// entry is added to it, removed from it or renamed in it, not when a file
+/// in it is written in place.
+pub type Folders = BTreeMap<String, u64>;
+
+/// What [`list`] found.
+#[derive(Default)]
+pub struct Listing {
+    /// The article files, in no particular order.
+    pub files: Vec<Found>,
+    /// The entries that could not be looked at.
+    pub skipped: Vec<Skipped>,
+    /// The folders walked.
+    pub folders: Folders,
 }
 
 /// An article file found by [`list`].
@@ -91,8 +131,8 @@ impl Found {
 /// syntax, read in every folder of the corpus (and only there).
 pub const IGNORE_FILE: &str = ".zhsearchignore";
 
-/// Lists the article files under `root`, in no particular order, and the
-/// entries that could not be looked at.
+/// Lists the article files under `root`, in no particular order, the
+/// entries that could not be looked at, and the folders walked.
 ///
 /// Hidden entries (`.git`, editor files), `exclude` (the index folder, when
 /// it lives inside the corpus) and whatever a [`IGNORE_FILE`] matches are not
@@ -106,7 +146,7 @@ pub const IGNORE_FILE: &str = ".zhsearchignore";
 /// entry costs as little as it can: the `ignore` crate walks folders on
 /// several threads (up to four), an entry's type comes with its listing,
 /// and only article files are stat'ed.
-pub fn list(root: &Path, exclude: Option<&Path>) -> Result<(Vec<Found>, Vec<Skipped>)> {
+pub fn list(root: &Path, exclude: Option<&Path>) -> Result<Listing> {
     walk_root(root)?;
     let canonical_root = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     let exclude = exclude.and_then(|p| fs::canonicalize(p).ok());
@@ -134,19 +174,22 @@ pub fn list(root: &Path, exclude: Option<&Path>) -> Result<(Vec<Found>, Vec<Skip
             }
             !(entry.path_is_symlink() && leads_into(entry.path(), &canonical_root))
         });
-    let found = Mutex::new((Vec::new(), Vec::new()));
+    let found = Mutex::new(Listing::default());
     builder.build_parallel().run(|| {
         Box::new(|result| {
             let outcome = match result {
                 Ok(entry) => look_at(root, entry),
-                Err(err) => trouble(root, err),
+                Err(err) => trouble(root, err).map(Seen::Skipped),
             };
             if let Some(outcome) = outcome
                 && let Ok(mut found) = found.lock()
             {
                 match outcome {
-                    Ok(file) => found.0.push(file),
-                    Err(skipped) => found.1.push(skipped),
+                    Seen::File(file) => found.files.push(file),
+                    Seen::Skipped(skipped) => found.skipped.push(skipped),
+                    Seen::Folder(path, mtime) => {
+                        found.folders.insert(path, mtime);
+                    }
                 }
             }
             WalkState::Continue
@@ -157,10 +200,28 @@ pub fn list(root: &Path, exclude: Option<&Path>) -> Result<(Vec<Found>, Vec<Skip
         .unwrap_or_else(|poisoned| poisoned.into_inner()))
 }
 
+/// What the walk keeps of an entry.
+enum Seen {
+    File(Found),
+    Skipped(Skipped),
+    /// A folder: its relative path and mtime.
+    Folder(String, u64),
+}
+
 /// What a walked entry is: an article file (stat'ed), a file that could not
-/// be stat'ed, or nothing to keep (a folder, something else).
-fn look_at(root: &Path, entry: ignore::DirEntry) -> Option<Result<Found, Skipped>> {
-    if !entry.file_type().is_some_and(|t| t.is_file()) {
+/// be stat'ed, a folder (stat'ed), or nothing to keep.
+fn look_at(root: &Path, entry: ignore::DirEntry) -> Option<Seen> {
+    let file_type = entry.file_type()?;
+    if file_type.is_dir() {
+        let rel_path = if entry.depth() == 0 {
+            String::new()
+        } else {
+            rel_path(root, entry.path())?
+        };
+        let mtime = entry.metadata().ok().and_then(|m| m.modified().ok());
+        return Some(Seen::Folder(rel_path, mtime.map_or(0, nanos_since_epoch)));
+    }
+    if !file_type.is_file() {
         return None;
     }
     let rel_path = rel_path(root, entry.path())?;
@@ -168,10 +229,10 @@ fn look_at(root: &Path, entry: ignore::DirEntry) -> Option<Result<Found, Skipped
         Ok(meta) => meta,
         Err(_) => {
             let reason = SkipReason::unreadable(&io::Error::from(io::ErrorKind::NotFound));
-            return Some(Err(Skipped { rel_path, reason }));
+            return Some(Seen::Skipped(Skipped { rel_path, reason }));
         }
     };
-    Some(Ok(Found {
+    Some(Seen::File(Found {
         rel_path,
         size: meta.len(),
         mtime: meta.modified().map_or(0, nanos_since_epoch),
@@ -179,10 +240,24 @@ fn look_at(root: &Path, entry: ignore::DirEntry) -> Option<Result<Found, Skipped
     }))
 }
 
+/// The mtime of the folder at `rel_path` (as [`Folders`] names it) under
+/// `root`, following links as the walk does; `None` when it cannot be
+/// stat'ed or is no folder, and when its name was escaped (a backslash, or
+/// bytes that are not UTF-8: see `names`), which is not worth undoing for
+/// so rare a name: the caller then checks the long way.
+pub fn folder_mtime(root: &Path, rel_path: &str) -> Option<u64> {
+    if rel_path.contains('\\') {
+        return None;
+    }
+    let path = root.join(rel_path);
+    let meta = fs::metadata(path).ok().filter(fs::Metadata::is_dir)?;
+    Some(meta.modified().map_or(0, nanos_since_epoch))
+}
+
 /// An entry the walk could not look at, as a skipped file or folder: a
 /// broken link, a folder that cannot be listed. Loops (met at a link back
 /// into a folder being walked) are not errors: the folder is walked once.
-fn trouble(root: &Path, err: ignore::Error) -> Option<Result<Found, Skipped>> {
+fn trouble(root: &Path, err: ignore::Error) -> Option<Skipped> {
     if is_loop(&err) {
         return None;
     }
@@ -199,7 +274,7 @@ fn trouble(root: &Path, err: ignore::Error) -> Option<Result<Found, Skipped>> {
     } else {
         SkipReason::Unreadable(io_text)
     };
-    Some(Err(Skipped { rel_path, reason }))
+    Some(Skipped { rel_path, reason })
 }
 
 fn is_loop(err: &ignore::Error) -> bool {

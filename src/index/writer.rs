@@ -30,7 +30,9 @@ use tantivy::{Index, IndexWriter, TantivyDocument, doc};
 
 use super::files::{self, is_segment_file, managed_files, sync_dir, write_managed};
 use super::lock::{UpdateLock, Wait};
-use super::manifest::{FileEntry, Manifest, UserFiles, hash_bytes};
+use super::manifest::{
+    FileEntry, Manifest, RACY_WINDOW_NANOS, UserFiles, has_content, hash_bytes, is_settled,
+};
 use super::{Fields, IndexInfo, OpenError, Payload};
 use crate::analysis::{self, Segmenters};
 use crate::corpus::{self, Article, SkipReason, Skipped, SourceFile};
@@ -171,8 +173,8 @@ fn update_unlabelled(
     // List the corpus before creating anything: a missing or empty corpus
     // leaves no index folder behind.
     let mut scanned_at = corpus::nanos_since_epoch(SystemTime::now());
-    let (mut files, mut walk_skipped) = corpus::walk(corpus_dir, Some(index_dir))?;
-    if files.is_empty() && walk_skipped.is_empty() {
+    let mut walked = corpus::walk_with_folders(corpus_dir, Some(index_dir))?;
+    if walked.files.is_empty() && walked.skipped.is_empty() {
         bail!(
             "corpus folder '{}' has no articles (.md, .markdown or .txt files)",
             corpus_dir.display()
@@ -186,8 +188,13 @@ fn update_unlabelled(
     if waited {
         // The other update may have taken a while: list again.
         scanned_at = corpus::nanos_since_epoch(SystemTime::now());
-        (files, walk_skipped) = corpus::walk(corpus_dir, Some(index_dir))?;
+        walked = corpus::walk_with_folders(corpus_dir, Some(index_dir))?;
     }
+    let corpus::Walked {
+        files,
+        skipped: walk_skipped,
+        folders,
+    } = walked;
     progress(Progress::Scanned { files: files.len() });
     files::remove_temp_files(index_dir);
     let staging = index_dir.join(STAGING_DIR);
@@ -202,6 +209,7 @@ fn update_unlabelled(
         user_files: options.user_files.clone(),
         scanned_at,
         files: Default::default(),
+        folders,
     };
     // Before anything is written: a killed run's files would collide with
     // the ones this run writes, or pile up run after run (see `files`).
@@ -222,6 +230,7 @@ fn update_unlabelled(
                 segmenters,
             );
             let outcome = pass.index_files(&files, progress).and_then(|()| {
+                pass.settle(corpus_dir, index_dir)?;
                 if pass.changed() {
                     progress(Progress::Committing);
                     pass.commit()?;
@@ -250,6 +259,7 @@ fn update_unlabelled(
                 .with_context(|| format!("cannot create an index in '{}'", staging.display()))?;
             let mut pass = IndexPass::new(index, None, manifest, segmenters);
             let outcome = pass.index_files(&files, progress).and_then(|()| {
+                pass.settle(corpus_dir, index_dir)?;
                 progress(Progress::Committing);
                 pass.commit()
             });
@@ -350,6 +360,11 @@ struct IndexPass {
     segmenters: Arc<Segmenters>,
 }
 
+/// Corpora of this many files or more wait out the racy window at the end
+/// of an index run (see `IndexPass::settle`): walking and stat'ing 1,000
+/// files takes a search about 2 ms, hashing them as many again.
+pub const SETTLE_WAIT_FILES: usize = 1_000;
+
 /// Bytes of articles to (re)index above which the whole dictionary is
 /// loaded (0.1–0.2 s); below, each passage gets a jieba built from the
 /// entries it contains, which segments the same. Both cost about the same
@@ -380,7 +395,78 @@ impl IndexPass {
 
     fn changed(&self) -> bool {
         let r = &self.report;
-        self.manifest_dirty || r.added + r.updated + r.removed > 0
+        self.manifest_dirty
+            || r.added + r.updated + r.removed > 0
+            || self.old.folders != self.new.folders
+    }
+
+    /// Makes the stat of what this pass saw within the racy window count, so
+    /// that later checks need not hash those files (nor, for a search, walk
+    /// the corpus): after the window has passed, the corpus is walked again,
+    /// and each file modified within it is hashed once more. The same stat
+    /// and content then prove the file settled (a later write moves its
+    /// mtime), and the folders are recorded as this walk saw them. A file
+    /// whose stat or content moved meanwhile keeps an unknown mtime, which
+    /// no check trusts.
+    ///
+    /// Waiting out the window costs at most [`RACY_WINDOW_NANOS`], and only
+    /// a run that took less than that after the files were written. It is
+    /// spent on corpora of [`SETTLE_WAIT_FILES`] files or more, where a
+    /// search's whole check (walk and hashes) costs more than the 20 ms a
+    /// search may take; below, the pass's own scan stands. A corpus that
+    /// changed while the pass ran is left as that scan saw it.
+    fn settle(&mut self, corpus_dir: &Path, index_dir: &Path) -> Result<()> {
+        let scanned_at = self.new.scanned_at;
+        let racy = |mtime: u64| mtime != 0 && !is_settled(mtime, scanned_at);
+        let entries = self.new.files.values().map(|e| e.mtime);
+        let Some(latest) = (entries.chain(self.new.folders.values().copied()))
+            .filter(|&m| racy(m))
+            .max()
+        else {
+            return Ok(());
+        };
+        let ready_at = latest.saturating_add(RACY_WINDOW_NANOS + 1);
+        let now = corpus::nanos_since_epoch(SystemTime::now());
+        if now < ready_at {
+            let wait = ready_at - now;
+            if self.new.files.len() < SETTLE_WAIT_FILES || wait > RACY_WINDOW_NANOS + 1 {
+                // Too small to be worth the wait, or written in the future.
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_nanos(wait));
+        }
+        let settled_at = corpus::nanos_since_epoch(SystemTime::now());
+        let listing = corpus::list(corpus_dir, Some(index_dir))?;
+        if listing.files.len() != self.new.files.len() {
+            return Ok(());
+        }
+        let mut entries = Vec::with_capacity(listing.files.len());
+        for file in &listing.files {
+            match self.new.files.get(&file.rel_path) {
+                Some(entry) => entries.push((file, entry)),
+                None => return Ok(()),
+            }
+        }
+        let moved: Vec<String> = (entries.into_iter())
+            .filter(|(file, entry)| {
+                if (entry.size, entry.mtime) != (file.size, file.mtime) {
+                    return true;
+                }
+                racy(entry.mtime)
+                    && file.size <= corpus::MAX_ARTICLE_BYTES
+                    && !has_content(entry, file.full_path())
+            })
+            .map(|(file, _)| file.rel_path.clone())
+            .collect();
+        for path in moved {
+            if let Some(entry) = self.new.files.get_mut(&path) {
+                entry.mtime = 0;
+            }
+        }
+        self.new.folders = listing.folders;
+        self.new.scanned_at = settled_at;
+        self.manifest_dirty = true;
+        Ok(())
     }
 
     /// The writer, opened on first use (an update with nothing to do opens none).

@@ -8,15 +8,16 @@ use base64::prelude::{BASE64_STANDARD, Engine as _};
 use serde::{Deserialize, Serialize};
 
 use super::{FileEntry, Manifest, UserFiles};
-use crate::corpus::SkipReason;
+use crate::corpus::{Folders, SkipReason};
 
 /// The manifest as stored in the commit payload (JSON), its files packed.
 ///
 /// `corpus` and `scanned_at` stay plain JSON so they can be read without
 /// unpacking anything; the files are packed (see [`pack`]), because a corpus
 /// of 27,000 files made 1.8 MB of JSON rows that every search read and parsed.
-/// Every field is required: an index without one is from another version
-/// (its `SCHEMA_VERSION` says so) or damaged.
+/// Every field but `folders` is required: an index without one is from
+/// another version (its `SCHEMA_VERSION` says so) or damaged; one without
+/// `folders` was written before they were kept, and is checked the long way.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredManifest {
     pub corpus: Option<PathBuf>,
@@ -27,6 +28,10 @@ pub struct StoredManifest {
     pub(super) stat_digest: String,
     /// The files, packed by [`pack`].
     pub(super) packed: String,
+    /// The folders walked and their mtimes: a handful in a corpus of
+    /// thousands of files, so kept as plain JSON, read without unpacking.
+    #[serde(default)]
+    pub(super) folders: Folders,
 }
 
 /// Why a stored manifest cannot be read.
@@ -65,6 +70,7 @@ impl StoredManifest {
             scanned_at: manifest.scanned_at,
             stat_digest: manifest.stat_digest(),
             packed: pack(&manifest.files),
+            folders: manifest.folders.clone(),
         }
     }
 
@@ -76,6 +82,7 @@ impl StoredManifest {
             user_files: self.user_files.clone(),
             scanned_at: self.scanned_at,
             files,
+            folders: self.folders.clone(),
         })
     }
 }

@@ -20,8 +20,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::corpus::{SkipReason, SourceFile};
-pub use changes::{Changes, hash_bytes};
+use crate::corpus::{Folders, SkipReason, SourceFile};
+pub use changes::{Changes, has_content, hash_bytes};
 pub use codec::{StoredManifest, UnpackError};
 pub use digest::StatDigest;
 
@@ -70,6 +70,9 @@ pub struct Manifest {
     /// and updates look every file of the corpus up in it: in a B-tree of
     /// 27,000 paths those lookups took twice as long.
     pub files: HashMap<String, FileEntry>,
+    /// Every folder walked and its mtime, as the walk that the files were
+    /// last checked against saw it (see [`StoredManifest::quick_changes`]).
+    pub folders: Folders,
 }
 
 impl Manifest {
@@ -96,7 +99,7 @@ impl Manifest {
 
 /// Whether a file modified at `mtime` (0: unknown) is judged by its stat in a
 /// scan at `scanned_at`: not when it was modified within the racy window.
-pub(super) fn is_settled(mtime: u64, scanned_at: u64) -> bool {
+pub fn is_settled(mtime: u64, scanned_at: u64) -> bool {
     mtime != 0 && mtime.saturating_add(RACY_WINDOW_NANOS) < scanned_at
 }
 
@@ -139,6 +142,7 @@ mod tests {
             user_files: UserFiles::default(),
             scanned_at: 42,
             files: HashMap::new(),
+            folders: [("".to_string(), 5), ("文件夹".to_string(), 6)].into(),
         };
         manifest.files.insert("a.md".into(), entry(10, 20));
         manifest.files.insert(
