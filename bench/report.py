@@ -263,13 +263,15 @@ ablations = os.path.join(repo_dir, "bench", "ablations.md")
 if os.path.exists(ablations):
     w("")
     w(open(ablations, encoding="utf-8").read().rstrip())
-# The server section: measured by bench/serve.sh on its own schedule (a few minutes of load that
-# this suite does not need), so kept as it was written.
+# The sections other scripts write (bench/serve.sh on its own schedule, a few minutes of load
+# that this suite does not need; bench/scale.sh, which run.sh calls after this report) are kept
+# as they were written.
 previous = os.path.join(repo_dir, "BENCHMARKS.md")
 if os.path.exists(previous):
-    kept = re.search(r"<!-- serve\.sh begin -->.*?<!-- serve\.sh end -->",
-                     open(previous, encoding="utf-8").read(), re.S)
-    if kept:
-        w("")
-        w(kept.group(0))
+    text = open(previous, encoding="utf-8").read()
+    for name in ("scale.sh", "serve.sh"):
+        kept = re.search(rf"<!-- {re.escape(name)} begin -->.*?<!-- {re.escape(name)} end -->", text, re.S)
+        if kept:
+            w("")
+            w(kept.group(0))
 print("\n".join(md))

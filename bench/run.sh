@@ -6,6 +6,7 @@
 #
 # BENCH_DATA (default /work/bench-data) holds the data, the venv, scratch indexes and the raw
 # results (results/); nothing there is committed. RUNS sets hyperfine's runs (default 30).
+# Then bench/scale.sh: x1 and x10 next to the naive peer (a few more minutes; SCALE=0 skips it).
 # Runs one measurement at a time: start it on an otherwise idle machine.
 set -euo pipefail
 
@@ -102,7 +103,13 @@ step "Python baseline (jieba + bm25s)" /usr/bin/time -v -o "$out/bm25s.time" \
     > "$out/bm25s.json"
 
 # 8. The report.
-# report.py keeps bench/serve.sh's section of the BENCHMARKS.md it replaces.
+# report.py keeps the sections bench/serve.sh and bench/scale.sh wrote in the BENCHMARKS.md it
+# replaces.
 python3 "$here/report.py" "$out" "$target" "$data" "$repo" > "$out/BENCHMARKS.md"
 mv "$out/BENCHMARKS.md" "$repo/BENCHMARKS.md"
 echo "run.sh: wrote BENCHMARKS.md (raw results in $out)" >&2
+
+# 9. Scale: x1 and x10 next to the naive peer (its own section of BENCHMARKS.md). SCALE=0 skips it.
+if [ "${SCALE:-1}" != 0 ]; then
+    bash "$here/scale.sh"
+fi
