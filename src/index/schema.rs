@@ -19,7 +19,7 @@ pub const SCHEMA_VERSION: u32 = 6;
 /// zstd level of the passage store.
 const DOCSTORE_ZSTD_LEVEL: i32 = 5;
 /// Bytes of passages compressed together in the store.
-const DOCSTORE_BLOCK_BYTES: usize = 256 * 1024;
+const DOCSTORE_BLOCK_BYTES: usize = 64 * 1024;
 
 /// Name of the path field, also a column: ranking articles reads each
 /// candidate's path from it rather than from its stored passage.
@@ -81,13 +81,17 @@ impl Fields {
         (builder.build(), fields)
     }
 
-    /// How a new index stores its passages: zstd level 5 in 256 KB blocks.
+    /// How a new index stores its passages: zstd level 5 in 64 KB blocks.
     /// On InsuranceQA-zh (13.2 MB of text) tantivy's default, lz4 in 16 KB
-    /// blocks, took 9.7 MB. zstd on 128 KB blocks gave 5.5 MB at level 12,
-    /// but compressing at 13 MB/s took a fifth of a build's CPU; 256 KB
-    /// blocks at level 5 compress to 5.3 MB at 53 MB/s (`zstd -b`). A larger
-    /// block costs more to read one passage (about 0.4 ms to decompress), but
-    /// searches read only the hits they show, and batches keep blocks cached.
+    /// blocks, took 9.7 MB; zstd at level 12 compressed at 13 MB/s, a fifth
+    /// of a build's CPU, level 5 at 53 MB/s (`zstd -b`). The block size
+    /// trades size for the cost of reading a hit, which decompresses its
+    /// whole block: at x10 (291k passages, a store larger than its cache)
+    /// `search --batch -n 10` took p50 4.15 ms with 256 KB blocks, 3.10 ms
+    /// with 64 KB and 2.84 ms with 32 KB, for an index of 1.128, 1.186 and
+    /// 1.218 times the raw text (x1: 1.389, 1.442, 1.471). 64 KB is the
+    /// smallest that keeps x10 within 1.2 times. Existing indexes keep the
+    /// block size they were built with.
     pub fn index_settings() -> IndexSettings {
         IndexSettings {
             docstore_compression: Compressor::Zstd(ZstdCompressor {

@@ -9,6 +9,7 @@
 //! {
 //!   "query": "eSIM 在线销户",
 //!   "total": 12,
+//!   "total_relation": "eq",
 //!   "hits": [
 //!     {
 //!       "rank": 1,
@@ -24,8 +25,9 @@
 //! }
 //! ```
 //!
-//! `total` counts every passage that can be returned; `hits` holds at most
-//! `--limit`. Past the first page (`--limit` above 10) the results also come
+//! `total` counts every passage that can be returned, exactly up to 10,000
+//! (`"total_relation": "eq"`), past that as the lower bound 10,000 (`"gte"`);
+//! `hits` holds at most `--limit`. Past the first page (`--limit` above 10) the results also come
 //! from the query expanded with related terms (`search::feedback`): `total`
 //! then counts the passages matching either, and a hit matching only the
 //! related terms has `"via": "feedback"` (the field is absent otherwise).
@@ -54,13 +56,16 @@ use serde::Serialize;
 
 use crate::index::{Rebuilt, UpdateReport};
 use crate::search::explain::{HitReport, QueryReport};
-use crate::search::{Hit, SearchResults};
+use crate::search::{Hit, SearchResults, TotalRelation};
 
 /// The answer to one query.
 #[derive(Debug, Serialize)]
 pub struct JsonResults<'a> {
     pub query: &'a str,
+    /// Matching passages: exact when `total_relation` is `"eq"`, a lower
+    /// bound (10,000) when it is `"gte"`, as Elasticsearch reports them.
     pub total: usize,
+    pub total_relation: &'static str,
     pub hits: Vec<JsonHit<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -100,6 +105,7 @@ impl<'a> JsonResults<'a> {
         JsonResults {
             query: &results.query,
             total: results.total,
+            total_relation: results.total_relation.as_str(),
             hits: results.hits.iter().map(JsonHit::from_hit).collect(),
             error: None,
             explain: results.report.as_ref(),
@@ -127,6 +133,7 @@ impl<'a> JsonResults<'a> {
         JsonResults {
             query,
             total: 0,
+            total_relation: TotalRelation::Eq.as_str(),
             hits: Vec::new(),
             error: Some(error),
             explain: None,

@@ -5,9 +5,9 @@
 use std::io::{self, Write};
 
 use super::printable::printable;
-use crate::search::SearchResults;
 use crate::search::explain::{HitReport, QueryReport};
 use crate::search::ranking::{self, ScoreOrigin};
+use crate::search::{SearchResults, TotalRelation};
 
 const BOLD: &str = "\x1b[1m";
 const MATCH: &str = "\x1b[1;31m";
@@ -58,11 +58,15 @@ pub fn write_results(out: &mut impl Write, results: &SearchResults, color: bool)
     }
     let shown = results.hits.len();
     if results.total > shown {
+        let plus = match results.total_relation {
+            TotalRelation::Eq => "",
+            TotalRelation::Gte => "+",
+        };
         writeln!(
             out,
-            "{}{shown} of {} matching passages shown (use -n to see more).{reset}",
+            "{}{shown} of {}{plus} matching passages shown (use -n to see more).{reset}",
             style(DIM),
-            results.total
+            thousands(results.total)
         )?;
     }
     Ok(())
@@ -159,4 +163,30 @@ fn write_hit_report(
         )?;
     }
     Ok(())
+}
+
+/// `n` with commas between groups of three digits (`10,000`).
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_groups_digits_by_three() {
+        assert_eq!(thousands(7), "7");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(10_000), "10,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
 }

@@ -14,7 +14,9 @@ pub(crate) mod snippet;
 pub(crate) mod stats;
 #[cfg(test)]
 mod testing;
+pub(crate) mod topk;
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -22,7 +24,7 @@ use std::time::Instant;
 use anyhow::Result;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::columnar::StrColumn;
-use tantivy::query::{BooleanQuery, BoostQuery, EnableScoring, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query};
 use tantivy::schema::IndexRecordOption;
 use tantivy::schema::Value;
 use tantivy::{DocAddress, DocSet, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
@@ -30,6 +32,7 @@ use tantivy::{DocAddress, DocSet, IndexReader, ReloadPolicy, Searcher, TantivyDo
 pub use analyzed::AnalyzedQuery;
 pub use query::{MAX_WORDS, ParsedQuery, QueryError};
 pub use snippet::{DEFAULT_SNIPPET_CHARS, Snippet};
+pub use topk::{EXACT_TOTAL_UP_TO, TotalRelation};
 
 use crate::analysis::{Segmenters, Synonyms};
 use crate::index::{LINE_COLUMN, OpenError, PATH_COLUMN, SearchIndex};
@@ -75,8 +78,11 @@ pub struct SearchResults {
     pub query: String,
     /// How many passages could be returned (hits holds at most the limit):
     /// those matching the query, and when [`feedback`] ran (past the first
-    /// page), those matching its related terms.
+    /// page), those matching its related terms. Exact up to
+    /// [`EXACT_TOTAL_UP_TO`], then (see `total_relation`) a lower bound.
     pub total: usize,
+    /// Whether `total` is exact or a lower bound.
+    pub total_relation: TotalRelation,
     pub hits: Vec<Hit>,
     /// Query words left out because the query was too long.
     pub ignored: Vec<String>,
@@ -230,6 +236,7 @@ impl Engine {
         let limit = options.limit.max(1);
         let Ranking {
             total,
+            total_relation,
             mut candidates,
             feedback,
         } = self.rank(&searcher, &built, limit, options.deadline)?;
@@ -294,6 +301,7 @@ impl Engine {
         Ok(SearchResults {
             query: raw.to_string(),
             total,
+            total_relation,
             hits,
             ignored: built.analyzed.ignored,
             report,
@@ -428,11 +436,15 @@ impl Engine {
         depth: usize,
         deadline: Option<Instant>,
     ) -> Result<Ranking> {
-        let (total, mut candidates) =
-            self.rank_query(searcher, built.query.as_ref(), built, depth)?;
+        let plan = Plan {
+            whole: built.query.as_ref(),
+            pruned: built.pruned.as_ref().map(Cow::Borrowed),
+        };
+        let (total, mut candidates) = self.rank_query(searcher, &plan, built, depth)?;
         check(deadline)?;
         let mut ranking = Ranking {
-            total,
+            total: total.0,
+            total_relation: total.1,
             candidates: Vec::new(),
             feedback: None,
         };
@@ -449,11 +461,26 @@ impl Engine {
             (Occur::Should, built.query.box_clone()),
             (Occur::Should, expansion.query.box_clone()),
         ]);
+        let pruned = built.pruned.as_ref().map(|p| {
+            let mut terms = p.terms.clone();
+            expansion.node.terms(&mut terms);
+            let with_feedback =
+                |node: &query::Node| query::Node::Sum(vec![node.clone(), expansion.node.clone()]);
+            Cow::Owned(query::Pruned {
+                terms,
+                node: with_feedback(&p.node),
+                count: with_feedback(&p.count),
+                partial: p.partial,
+            })
+        });
+        let plan = Plan {
+            whole: &expanded,
+            pruned,
+        };
         // Every passage the expanded query matches can be returned.
-        let (total, more) =
-            self.rank_query(searcher, &expanded, built, depth + ranking::FIRST_PAGE)?;
+        let (total, more) = self.rank_query(searcher, &plan, built, depth + ranking::FIRST_PAGE)?;
         check(deadline)?;
-        ranking.total = total;
+        (ranking.total, ranking.total_relation) = total;
         candidates.truncate(ranking::FIRST_PAGE);
         let first_page: HashSet<DocAddress> = candidates.iter().map(|c| c.address).collect();
         let floor = candidates.last().map_or(f32::MAX, |c| c.score);
@@ -472,24 +499,35 @@ impl Engine {
         Ok(ranking)
     }
 
-    /// `query` run and re-ranked by coverage (see [`Engine::rank`]).
+    /// The query of `plan` run and re-ranked by coverage (see
+    /// [`Engine::rank`]), with how many passages it matches.
     fn rank_query(
         &self,
         searcher: &Searcher,
-        query: &dyn Query,
+        plan: &Plan,
         built: &query::BuiltQuery,
         depth: usize,
-    ) -> Result<(usize, Vec<Candidate>)> {
+    ) -> Result<(topk::Total, Vec<Candidate>)> {
         let damaged = |e: tantivy::TantivyError| OpenError::damaged(&self.index.dir, e);
         let fetch = depth.max(ranking::RERANK_DEPTH);
         let stats = stats::KeptStats {
             searcher,
             doc_freqs: &self.doc_freqs,
         };
-        let collector = (Count, TopDocs::with_limit(fetch).order_by_score());
-        let (total, top) = searcher
-            .search_with_statistics_provider(query, &collector, &stats)
-            .map_err(damaged)?;
+        let pruned = match &plan.pruned {
+            Some(pruned) => self.run_pruned(searcher, &stats, pruned, fetch)?,
+            None => None,
+        };
+        let (total, top) = match pruned {
+            Some(found) => found,
+            None => {
+                let collector = (Count, TopDocs::with_limit(fetch).order_by_score());
+                let (total, top) = searcher
+                    .search_with_statistics_provider(plan.whole, &collector, &stats)
+                    .map_err(damaged)?;
+                ((total, TotalRelation::Eq), top)
+            }
+        };
         let head = top.len().min(ranking::RERANK_DEPTH);
         let addresses: Vec<DocAddress> = top[..head].iter().map(|(_, a)| *a).collect();
         let mut presence = Presence::new(
@@ -534,6 +572,48 @@ impl Engine {
         score_uncovered(&mut candidates);
         candidates.truncate(depth);
         Ok((total, candidates))
+    }
+
+    /// The best `fetch` passages of a pruned plan (see [`topk`]) by their
+    /// whole-query score, and the capped count of its matches; `None` when
+    /// the query must run whole after all (see [`query::Pruned::partial`]).
+    fn run_pruned(
+        &self,
+        searcher: &Searcher,
+        stats: &stats::KeptStats,
+        pruned: &query::Pruned,
+        fetch: usize,
+    ) -> Result<Option<TopOfPlan>> {
+        let damaged = |e: tantivy::TantivyError| OpenError::damaged(&self.index.dir, e);
+        let wanted = fetch.max(ranking::CANDIDATES);
+        let first_phase = TopDocs::with_limit(wanted).order_by_score();
+        let flat = topk::flat_query(&pruned.terms);
+        let found = searcher
+            .search_with_statistics_provider(flat.as_ref(), &first_phase, stats)
+            .map_err(damaged)?;
+        if pruned.partial && found.len() < wanted {
+            return Ok(None);
+        }
+        let addresses: Vec<DocAddress> = found.iter().map(|(_, a)| *a).collect();
+        let scores = topk::rescore(searcher, stats, &pruned.node, &addresses).map_err(damaged)?;
+        let mut top: Vec<(f32, DocAddress)> = scores
+            .into_iter()
+            .zip(addresses)
+            .filter_map(|(score, address)| Some((score?, address)))
+            .collect();
+        // As tantivy orders its top k: by score, then document.
+        top.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        top.truncate(fetch);
+        let mut sufficient = Vec::new();
+        pruned.count.sufficient_terms(&mut sufficient);
+        let total = topk::count(
+            searcher,
+            pruned.count.query().as_ref(),
+            &sufficient,
+            EXACT_TOTAL_UP_TO,
+        )
+        .map_err(damaged)?;
+        Ok(Some((total, top)))
     }
 
     /// Orders runs of passages with the same score and BM25 by path, then
@@ -651,22 +731,22 @@ impl Engine {
         if terms.is_empty() {
             return Ok(None);
         }
-        let clauses: Vec<(Occur, Box<dyn Query>)> = terms
-            .iter()
-            .map(|(term, weight)| {
-                let query: Box<dyn Query> = Box::new(BoostQuery::new(
-                    Box::new(TermQuery::new(
+        let node = query::Node::Sum(
+            terms
+                .iter()
+                .map(|(term, weight)| {
+                    let term = query::Node::Term(
                         Term::from_field_text(fields.chars, term),
                         IndexRecordOption::WithFreqs,
-                    )),
-                    weight * ranking::FEEDBACK_WEIGHT,
-                ));
-                (Occur::Should, query)
-            })
-            .collect();
+                    );
+                    query::Node::Boost(Box::new(term), weight * ranking::FEEDBACK_WEIGHT)
+                })
+                .collect(),
+        );
         Ok(Some(Feedback {
             terms: terms.into_iter().map(|(term, _)| term).collect(),
-            query: Box::new(BooleanQuery::new(clauses)),
+            query: node.query(),
+            node,
         }))
     }
 
@@ -773,11 +853,21 @@ fn score_uncovered(candidates: &mut [Candidate]) {
     }
 }
 
+/// A plan's count of matches and its best passages by BM25, best first.
+type TopOfPlan = (topk::Total, Vec<(f32, DocAddress)>);
+
+/// How one query of a search runs: whole, or in two phases.
+struct Plan<'a> {
+    whole: &'a dyn Query,
+    pruned: Option<Cow<'a, query::Pruned>>,
+}
+
 /// The best passages for a query.
 struct Ranking {
     /// Passages that can be returned: those matching the query as typed, or
     /// the expanded query when [`feedback`] ran.
     total: usize,
+    total_relation: TotalRelation,
     candidates: Vec<Candidate>,
     /// What the query was expanded with past the first page, if it was.
     feedback: Option<Feedback>,
@@ -787,6 +877,8 @@ struct Ranking {
 struct Feedback {
     terms: Vec<String>,
     query: Box<dyn Query>,
+    /// The same query as a tree (see [`topk`]).
+    node: query::Node,
 }
 
 /// What to mark in snippets: the query's words, phrases and synonyms, and
@@ -921,6 +1013,70 @@ mod tests {
             ..SearchOptions::default()
         };
         assert_eq!(engine.search("注销", far).unwrap().hits.len(), 1);
+    }
+
+    #[test]
+    fn a_pruned_search_ranks_as_the_whole_query() {
+        let dir = tempfile::tempdir().unwrap();
+        let articles = [
+            (
+                "a.md",
+                "# 注销\n\n在线注销eSIM卡。\n\n营业厅办理注销手续。\n",
+            ),
+            (
+                "b.md",
+                "# 销户\n\n网上销户流程很简单。\n\neSIM卡可以在线销户。\n",
+            ),
+            (
+                "c.md",
+                "# 流量卡\n\n流量卡到期自动失效。\n\n手机卡注销前请备份。\n",
+            ),
+            ("d.md", "# 其他\n\n与注销无关的段落，讲天气。\n"),
+        ];
+        let engine = engine_on(dir.path(), &articles);
+        let searcher = engine.reader.searcher();
+        for raw in [
+            "eSIM 在线销户",
+            "注销手机卡",
+            "流量卡 失效",
+            "营业厅 注销 流程",
+        ] {
+            let mut built = engine.build(&searcher, &ParsedQuery::parse(raw)).unwrap();
+            assert!(built.pruned.is_some(), "{raw} runs in two phases");
+            let ranked = |built: &query::BuiltQuery| {
+                let ranking = engine.rank(&searcher, built, 10, None).unwrap();
+                let hits: Vec<(DocAddress, f32)> = ranking
+                    .candidates
+                    .iter()
+                    .map(|c| (c.address, c.score))
+                    .collect();
+                (ranking.total, ranking.total_relation, hits)
+            };
+            let pruned = ranked(&built);
+            built.pruned = None;
+            let whole = ranked(&built);
+            assert_eq!(pruned.0, whole.0, "{raw}: the same count");
+            assert_eq!(pruned.1, TotalRelation::Eq);
+            assert_eq!(pruned.2.len(), whole.2.len(), "{raw}");
+            for (p, w) in pruned.2.iter().zip(&whole.2) {
+                assert_eq!(p.0, w.0, "{raw}: the same order");
+                assert!((p.1 - w.1).abs() < 1e-4, "{raw}: {} vs {}", p.1, w.1);
+            }
+        }
+    }
+
+    #[test]
+    fn a_lone_character_is_found_inside_words_whether_or_not_it_is_a_word() {
+        let dir = tempfile::tempdir().unwrap();
+        let articles = [
+            ("a.md", "# 手机\n\n手机卡注销。\n"),
+            ("b.md", "# 流量\n\n流量卡到期。\n"),
+            ("c.md", "# 其他\n\n讲天气。\n"),
+        ];
+        let engine = engine_on(dir.path(), &articles);
+        let results = engine.search("卡", SearchOptions::default()).unwrap();
+        assert_eq!(results.total, 2);
+        assert_eq!(results.hits.len(), 2, "not just the passages with the word 卡");
     }
 
     #[test]

@@ -91,6 +91,8 @@ impl TestDir {
 pub struct Results {
     pub query: String,
     pub total: usize,
+    /// `"eq"`, or `"gte"` past 10,000.
+    pub total_relation: String,
     pub hits: Vec<Hit>,
     #[serde(default)]
     pub error: Option<String>,
