@@ -64,7 +64,9 @@ for factor in (1, 10):
         "raw": number(f"{x}.raw.bytes"),
         "size": number(f"{x}.zhsearch.index.bytes"),
         "peer_size": number(f"{x}.peer.index.bytes"),
-        "summary": open(path(f"{x}.zhsearch.build.out"), encoding="utf-8").read().strip(),
+        # The data folder as the commands below write it, not this machine's path.
+        "summary": open(path(f"{x}.zhsearch.build.out"), encoding="utf-8").read().strip()
+        .replace(os.path.dirname(os.path.abspath(out)), "$BENCH_DATA"),
     }
 
 md = []

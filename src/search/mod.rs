@@ -170,6 +170,8 @@ pub struct Engine {
     doc_freqs: stats::DocFreqs,
     /// Passages shown so far, normalized for their snippets.
     normalized: snippet::NormalizedPassages,
+    /// [`ranking::PRUNE_FROM_POSTINGS`]; tests lower it to prune tiny indexes.
+    prune_from_postings: u64,
 }
 
 impl Engine {
@@ -215,6 +217,7 @@ impl Engine {
             prefixes: Arc::default(),
             doc_freqs: stats::DocFreqs::default(),
             normalized: snippet::NormalizedPassages::default(),
+            prune_from_postings: ranking::PRUNE_FROM_POSTINGS,
         })
     }
 
@@ -576,7 +579,9 @@ impl Engine {
 
     /// The best `fetch` passages of a pruned plan (see [`topk`]) by their
     /// whole-query score, and the capped count of its matches; `None` when
-    /// the query must run whole after all (see [`query::Pruned::partial`]).
+    /// the query should run whole after all: its terms' postings are too few
+    /// for pruning to pay ([`ranking::PRUNE_FROM_POSTINGS`]), or they found
+    /// too few passages (see [`query::Pruned::partial`]).
     fn run_pruned(
         &self,
         searcher: &Searcher,
@@ -585,6 +590,13 @@ impl Engine {
         fetch: usize,
     ) -> Result<Option<TopOfPlan>> {
         let damaged = |e: tantivy::TantivyError| OpenError::damaged(&self.index.dir, e);
+        let mut postings = 0u64;
+        for (term, _) in &pruned.terms {
+            postings += self.doc_freqs.get(searcher, term).map_err(damaged)?;
+        }
+        if postings < self.prune_from_postings {
+            return Ok(None);
+        }
         let wanted = fetch.max(ranking::CANDIDATES);
         let first_phase = TopDocs::with_limit(wanted).order_by_score();
         let flat = topk::flat_query(&pruned.terms);
@@ -1033,7 +1045,8 @@ mod tests {
             ),
             ("d.md", "# 其他\n\n与注销无关的段落，讲天气。\n"),
         ];
-        let engine = engine_on(dir.path(), &articles);
+        let mut engine = engine_on(dir.path(), &articles);
+        engine.prune_from_postings = 0;
         let searcher = engine.reader.searcher();
         for raw in [
             "eSIM 在线销户",
@@ -1042,7 +1055,13 @@ mod tests {
             "营业厅 注销 流程",
         ] {
             let mut built = engine.build(&searcher, &ParsedQuery::parse(raw)).unwrap();
-            assert!(built.pruned.is_some(), "{raw} runs in two phases");
+            let stats = stats::KeptStats {
+                searcher: &searcher,
+                doc_freqs: &engine.doc_freqs,
+            };
+            let plan = built.pruned.as_ref().expect("a plan in two phases");
+            let run = engine.run_pruned(&searcher, &stats, plan, 50).unwrap();
+            assert!(run.is_some(), "{raw} runs in two phases");
             let ranked = |built: &query::BuiltQuery| {
                 let ranking = engine.rank(&searcher, built, 10, None).unwrap();
                 let hits: Vec<(DocAddress, f32)> = ranking
@@ -1073,10 +1092,15 @@ mod tests {
             ("b.md", "# 流量\n\n流量卡到期。\n"),
             ("c.md", "# 其他\n\n讲天气。\n"),
         ];
-        let engine = engine_on(dir.path(), &articles);
+        let mut engine = engine_on(dir.path(), &articles);
+        engine.prune_from_postings = 0;
         let results = engine.search("卡", SearchOptions::default()).unwrap();
         assert_eq!(results.total, 2);
-        assert_eq!(results.hits.len(), 2, "not just the passages with the word 卡");
+        assert_eq!(
+            results.hits.len(),
+            2,
+            "not just the passages with the word 卡"
+        );
     }
 
     #[test]
