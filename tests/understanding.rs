@@ -331,3 +331,32 @@ fn synonyms_of_a_word_no_passage_has_count_in_full() {
         "{value}"
     );
 }
+
+#[test]
+fn everyday_words_find_the_formal_ones_articles_use() {
+    let dir = TestDir::with_seed_corpus();
+    // The passage about a device that is 丢失或被盗, asked about in everyday words.
+    let stolen = dir.search_json(&["设备被偷了"]);
+    let top = &stolen.hits[0];
+    assert_eq!(
+        (top.path.as_str(), top.line),
+        ("003_ff423b3c6d56b74a.txt", 33),
+        "the passage that says 被盗"
+    );
+    assert!(
+        stolen.hits[0].snippet.contains("<mark>被盗</mark>"),
+        "{}",
+        stolen.hits[0].snippet
+    );
+    // A card that 过期了: the passage where a card 自动失效 comes up too.
+    let expired = dir.search_json(&["-n", "3", "卡过期了怎么办"]);
+    let places: Vec<(&str, u64)> = expired
+        .hits
+        .iter()
+        .map(|h| (h.path.as_str(), h.line))
+        .collect();
+    assert!(
+        places.contains(&("003_ff423b3c6d56b74a.txt", 21)),
+        "{places:?}"
+    );
+}
