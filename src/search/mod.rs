@@ -172,6 +172,8 @@ pub struct Engine {
     normalized: snippet::NormalizedPassages,
     /// [`ranking::PRUNE_FROM_POSTINGS`]; tests lower it to prune tiny indexes.
     prune_from_postings: u64,
+    /// [`ranking::FIRST_PHASE_TERMS`]; tests raise it to find every match.
+    first_phase_terms: usize,
 }
 
 impl Engine {
@@ -218,6 +220,7 @@ impl Engine {
             doc_freqs: stats::DocFreqs::default(),
             normalized: snippet::NormalizedPassages::default(),
             prune_from_postings: ranking::PRUNE_FROM_POSTINGS,
+            first_phase_terms: ranking::FIRST_PHASE_TERMS,
         })
     }
 
@@ -599,7 +602,8 @@ impl Engine {
         }
         let wanted = fetch.max(ranking::CANDIDATES);
         let first_phase = TopDocs::with_limit(wanted).order_by_score();
-        let flat = topk::flat_query(&pruned.terms);
+        let terms = self.strongest_terms(searcher, &pruned.terms)?;
+        let flat = topk::flat_query(&terms);
         let found = searcher
             .search_with_statistics_provider(flat.as_ref(), &first_phase, stats)
             .map_err(damaged)?;
@@ -626,6 +630,34 @@ impl Engine {
         )
         .map_err(damaged)?;
         Ok(Some((total, top)))
+    }
+
+    /// The first phase's terms: the [`ranking::FIRST_PHASE_TERMS`] that weigh
+    /// most (weight times IDF) when there are more.
+    fn strongest_terms(
+        &self,
+        searcher: &Searcher,
+        terms: &[(Term, f32)],
+    ) -> Result<Vec<(Term, f32)>> {
+        if terms.len() <= self.first_phase_terms {
+            return Ok(terms.to_vec());
+        }
+        let num_docs = searcher.num_docs();
+        let mut weighed = Vec::with_capacity(terms.len());
+        for (term, weight) in terms {
+            let docs = self
+                .doc_freqs
+                .get(searcher, term)
+                .map_err(|e| OpenError::damaged(&self.index.dir, e))?;
+            weighed.push((
+                weight * ranking::idf(docs, num_docs),
+                (term.clone(), *weight),
+            ));
+        }
+        // Stable: equal weights keep the query's order.
+        weighed.sort_by(|a, b| b.0.total_cmp(&a.0));
+        weighed.truncate(self.first_phase_terms);
+        Ok(weighed.into_iter().map(|(_, term)| term).collect())
     }
 
     /// Orders runs of passages with the same score and BM25 by path, then
@@ -1047,6 +1079,8 @@ mod tests {
         ];
         let mut engine = engine_on(dir.path(), &articles);
         engine.prune_from_postings = 0;
+        // With every term in the first phase, it finds every match.
+        engine.first_phase_terms = usize::MAX;
         let searcher = engine.reader.searcher();
         for raw in [
             "eSIM 在线销户",
@@ -1082,6 +1116,29 @@ mod tests {
                 assert!((p.1 - w.1).abs() < 1e-4, "{raw}: {} vs {}", p.1, w.1);
             }
         }
+    }
+
+    #[test]
+    fn the_first_phase_keeps_the_terms_that_weigh_most() {
+        let dir = tempfile::tempdir().unwrap();
+        let articles = [
+            ("a.md", "# 注销\n\n注销流程。\n"),
+            ("b.md", "# 流程\n\n办理流程。\n"),
+            ("c.md", "# 营业厅\n\n营业厅流程。\n"),
+        ];
+        let mut engine = engine_on(dir.path(), &articles);
+        engine.first_phase_terms = 2;
+        let searcher = engine.reader.searcher();
+        let text = |word| Term::from_field_text(engine.index.fields.text, word);
+        let terms = [
+            (text("流程"), 1.0),   // in every passage: the lowest IDF
+            (text("注销"), 1.0),   // in one
+            (text("营业厅"), 2.0), // in one, weighted twice
+        ];
+        let kept = engine.strongest_terms(&searcher, &terms).unwrap();
+        assert_eq!(kept, [terms[2].clone(), terms[1].clone()]);
+        engine.first_phase_terms = 3;
+        assert_eq!(engine.strongest_terms(&searcher, &terms).unwrap(), terms);
     }
 
     #[test]
