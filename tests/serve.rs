@@ -724,8 +724,10 @@ fn every_network_without_a_search_key_is_warned_about() {
     let dir = TestDir::with_seed_corpus();
     dir.index();
     let open = Server::start(&dir, &["--addr", "0.0.0.0:0"]);
+    // The warning may come after the line the start waits for.
+    let warned = open.wait_for_log("Give a --search-key", 1, Duration::from_secs(10));
     let log = open.log();
-    assert!(log.contains("warning: 0.0.0.0:"), "{log}");
+    assert!(warned && log.contains("warning: 0.0.0.0:"), "{log}");
     assert!(
         log.contains("Give a --search-key, or listen on 127.0.0.1."),
         "{log}"
@@ -768,4 +770,21 @@ fn watch_ignores_an_index_kept_inside_the_corpus() {
     let log = server.log();
     assert_eq!(log.matches("zhsearch: Updated").count(), 1, "{log}");
     assert_eq!(log.matches("zhsearch: Checked").count(), 0, "{log}");
+}
+
+#[test]
+fn search_corrects_a_variant_spelling_as_the_cli_does() {
+    let (dir, server) = seed_server(&[]);
+    let answer = server.search("身分证", "").json();
+    assert_eq!(answer["corrected"], "身份证", "{answer}");
+    let cli = dir.search_json(&["身分证"]);
+    assert_eq!(answer["total"], cli.total);
+    assert_eq!(answer["hits"][0]["path"], cli.hits[0].path);
+    assert!(
+        server
+            .search("身份证", "")
+            .json()
+            .get("corrected")
+            .is_none()
+    );
 }

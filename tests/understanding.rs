@@ -360,3 +360,44 @@ fn everyday_words_find_the_formal_ones_articles_use() {
         "{places:?}"
     );
 }
+
+#[test]
+fn a_variant_spelling_no_article_has_searches_the_standard_one() {
+    let dir = TestDir::with_seed_corpus();
+    let results = dir.search_json(&["身分证"]);
+    assert_eq!(results.corrected.as_deref(), Some("身份证"));
+    assert!(!results.hits.is_empty());
+    assert!(
+        results.hits[0].snippet.contains("<mark>身份证</mark>"),
+        "marked as the article writes it: {}",
+        results.hits[0].snippet
+    );
+    // Within a question, the corrected question is what is shown.
+    let question = dir.search_json(&["注销需要带身分证吗"]);
+    assert_eq!(question.corrected.as_deref(), Some("注销需要带身份证吗"));
+    dir.zhsearch()
+        .args(["search", "--color", "never", "帐号"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Showing results for “账号”."));
+    let explained = dir.search_json(&["--explain", "帐号"]);
+    let corrections = &explained.explain.as_ref().unwrap()["corrections"];
+    assert_eq!(corrections[0]["typed"], "帐号");
+    assert_eq!(corrections[0]["corrected"], "账号");
+    // The standard spelling is searched as it is: nothing to correct.
+    assert_eq!(dir.search_json(&["身份证"]).corrected, None);
+}
+
+#[test]
+fn a_variant_spelling_the_articles_use_is_searched_as_typed() {
+    let dir = TestDir::new();
+    dir.create("corpus/old.md", "# 旧写法\n\n登录帐号后办理注销。\n");
+    dir.create("corpus/new.md", "# 新写法\n\n登录账号后办理注销。\n");
+    let results = dir.search_json(&["帐号"]);
+    assert_eq!(results.corrected, None, "an article has 帐号");
+    assert_eq!(results.hits[0].path, "old.md", "as typed ranks first");
+    assert!(
+        results.hits.iter().any(|h| h.path == "new.md"),
+        "the standard spelling is still found"
+    );
+}

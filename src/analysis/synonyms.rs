@@ -15,20 +15,58 @@ use super::Normalized;
 
 /// The groups shipped with zhsearch for the guide-article domain.
 pub const BUILTIN: &str = include_str!("../../data/synonyms.txt");
+/// The variant characters shipped with zhsearch (see [`Synonyms::add_corrections`]).
+pub const BUILTIN_VARIANTS: &str = include_str!("../../data/variants.txt");
 
-/// A set of synonym groups, looked up by word.
+/// A set of synonym groups, looked up by word, and the one-way corrections
+/// of variant spellings.
 #[derive(Debug, Clone, Default)]
 pub struct Synonyms {
     groups: Vec<Vec<String>>,
     by_word: HashMap<String, Vec<usize>>,
+    /// Variant spelling to the standard one.
+    corrections: HashMap<String, String>,
 }
 
 impl Synonyms {
-    /// The built-in groups.
+    /// The built-in groups and variant spellings.
     pub fn builtin() -> Self {
         let mut synonyms = Synonyms::default();
         synonyms.add_groups(BUILTIN);
+        synonyms.add_corrections(BUILTIN_VARIANTS);
         synonyms
+    }
+
+    /// Adds one-way corrections, `variant standard` per line (`#` comments):
+    /// a query with the variant also searches the standard spelling, as a
+    /// group would, but not the other way round (账号 never searches 帐号).
+    pub fn add_corrections(&mut self, text: &str) {
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let words: Vec<String> = line
+                .split_whitespace()
+                .map(|w| Normalized::new(w).as_str().trim().to_string())
+                .filter(|w| !w.is_empty())
+                .collect();
+            let [variant, standard] = words.as_slice() else {
+                continue;
+            };
+            if variant == standard || self.corrections.contains_key(variant) {
+                continue;
+            }
+            let id = self.groups.len();
+            self.groups.push(vec![variant.clone(), standard.clone()]);
+            self.by_word.entry(variant.clone()).or_default().push(id);
+            self.corrections.insert(variant.clone(), standard.clone());
+        }
+    }
+
+    /// The standard spelling of `word` when it is a known variant.
+    pub fn correction(&self, word: &str) -> Option<&str> {
+        self.corrections.get(word).map(String::as_str)
     }
 
     /// Adds the groups in `text` (the file format above).
@@ -120,6 +158,22 @@ impl Synonyms {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_correction_goes_one_way() {
+        let mut synonyms = Synonyms::default();
+        synonyms.add_corrections("# comment\n帐号 账号\n身分證 身份证\nbad line here\n");
+        assert_eq!(synonyms.correction("帐号"), Some("账号"));
+        assert_eq!(synonyms.expand("帐号"), ["账号"]);
+        assert_eq!(synonyms.correction("账号"), None);
+        assert!(
+            synonyms.expand("账号").is_empty(),
+            "the standard form never expands"
+        );
+        // Normalized like all text: the traditional form is looked up simplified.
+        assert_eq!(synonyms.correction("身分证"), Some("身份证"));
+        assert_eq!(synonyms.entries_in("我的帐号"), [("帐号", vec!["账号"])]);
+    }
 
     #[test]
     fn entries_of_equal_length_come_in_the_same_order_every_time() {

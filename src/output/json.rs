@@ -66,6 +66,10 @@ pub struct JsonResults<'a> {
     /// bound (10,000) when it is `"gte"`, as Elasticsearch reports them.
     pub total: usize,
     pub total_relation: &'static str,
+    /// The query with its variant spellings corrected (`身分证` → `身份证`),
+    /// when the typed spelling is in no passage; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corrected: Option<&'a str>,
     pub hits: Vec<JsonHit<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -106,6 +110,7 @@ impl<'a> JsonResults<'a> {
             query: &results.query,
             total: results.total,
             total_relation: results.total_relation.as_str(),
+            corrected: results.corrected.as_deref(),
             hits: results.hits.iter().map(JsonHit::from_hit).collect(),
             error: None,
             explain: results.report.as_ref(),
@@ -134,6 +139,7 @@ impl<'a> JsonResults<'a> {
             query,
             total: 0,
             total_relation: TotalRelation::Eq.as_str(),
+            corrected: None,
             hits: Vec::new(),
             error: Some(error),
             explain: None,

@@ -26,6 +26,15 @@ pub fn write_results(out: &mut impl Write, results: &SearchResults, color: bool)
         writeln!(out, "No passages match “{}”.", printable(&results.query))?;
         return Ok(());
     }
+    if let Some(corrected) = &results.corrected {
+        writeln!(
+            out,
+            "{}Showing results for “{}”.{reset}",
+            style(BOLD),
+            printable(corrected)
+        )?;
+        writeln!(out)?;
+    }
     for hit in &results.hits {
         let place = if hit.heading.is_empty() {
             printable(&hit.title).into_owned()
@@ -98,6 +107,14 @@ fn write_query_report(
             printable(&expansion.word),
             printable(&expansion.synonyms.join(" ")),
             expansion.weight
+        )?;
+    }
+    for correction in &report.corrections {
+        writeln!(
+            out,
+            "  corrected:   {} → {} (no passage has the typed spelling)",
+            printable(&correction.typed),
+            printable(&correction.corrected)
         )?;
     }
     if !report.common.is_empty() {

@@ -78,6 +78,9 @@ pub struct Expansion {
     /// The entry's character grams: they find it where a passage's
     /// segmentation split it differently.
     pub entry_grams: Option<Vec<(usize, String)>>,
+    /// The standard spelling, when the entry is a variant of it (see
+    /// [`Synonyms::add_corrections`]).
+    pub correction: Option<String>,
 }
 
 impl AnalyzedQuery {
@@ -112,15 +115,16 @@ impl AnalyzedQuery {
         let synonym_segmenter = segmenters.for_text(&synonym_text.join("\n"));
         let expansions: Vec<Expansion> = found
             .into_iter()
-            .map(|(entry, synonyms)| Expansion {
+            .map(|(entry, found)| Expansion {
                 entry_words: analysis::exact_terms(&segmenter, &entry),
-                synonym_words: synonyms
+                synonym_words: found
                     .iter()
                     .map(|s| analysis::exact_terms(&synonym_segmenter, s))
                     .collect(),
                 entry_grams: analysis::phrase_grams(&entry),
+                correction: synonyms.correction(&entry).map(str::to_string),
                 entry,
-                synonyms,
+                synonyms: found,
             })
             .collect();
         drop_grams_in_entries(&mut terms, &expansions);

@@ -27,6 +27,8 @@ pub struct QueryReport {
     pub stopped: Vec<String>,
     /// Character grams searched in the text (the fallback for partial words).
     pub grams: Vec<String>,
+    /// Variant spellings no passage has, searched as their standard form.
+    pub corrections: Vec<query::Correction>,
     /// Quoted phrases every hit must contain.
     pub phrases: Vec<String>,
     /// Words no hit may contain.
@@ -87,6 +89,7 @@ impl QueryReport {
     pub fn new(built: &BuiltQuery) -> Self {
         let analyzed = &built.analyzed;
         QueryReport {
+            corrections: built.corrections.clone(),
             normalized: analyzed.terms.normalized.clone(),
             words: analyzed.terms.words.clone(),
             stopped: analyzed.terms.stopped.clone(),

@@ -86,6 +86,10 @@ pub struct SearchResults {
     pub hits: Vec<Hit>,
     /// Query words left out because the query was too long.
     pub ignored: Vec<String>,
+    /// The query with its variant spellings corrected, when a variant no
+    /// passage has was searched as its standard form (`身分证` → `身份证`):
+    /// what "Showing results for" names. `None` when nothing was corrected.
+    pub corrected: Option<String>,
     /// How the query was understood (with `--explain`).
     pub report: Option<explain::QueryReport>,
 }
@@ -304,7 +308,9 @@ impl Engine {
             });
         }
         let report = options.explain.then(|| explain::QueryReport::new(&built));
+        let corrected = corrected_query(raw, &built);
         Ok(SearchResults {
+            corrected,
             query: raw.to_string(),
             total,
             total_relation,
@@ -923,6 +929,24 @@ struct Feedback {
     query: Box<dyn Query>,
     /// The same query as a tree (see [`topk`]).
     node: query::Node,
+}
+
+/// `raw` with each of the query's [`query::Correction`]s made, `None` when it
+/// has none. The typed spelling is replaced where `raw` has it as typed;
+/// where it does not (typed in traditional or full-width form), the
+/// normalized query is corrected instead.
+fn corrected_query(raw: &str, built: &query::BuiltQuery) -> Option<String> {
+    if built.corrections.is_empty() {
+        return None;
+    }
+    let mut text = raw.trim().to_string();
+    if !built.corrections.iter().all(|c| text.contains(&c.typed)) {
+        text = built.analyzed.terms.normalized.trim().to_string();
+    }
+    for c in &built.corrections {
+        text = text.replace(&c.typed, &c.corrected);
+    }
+    Some(text)
 }
 
 /// What to mark in snippets: the query's words, phrases and synonyms, and

@@ -97,6 +97,17 @@ pub struct BuiltQuery {
     pub parts: Vec<Part>,
     /// How the query runs in two phases, `None` when it must run whole.
     pub pruned: Option<Pruned>,
+    /// Variant spellings no passage has, with the standard spelling the
+    /// index does have, which the query searched in full instead.
+    pub corrections: Vec<Correction>,
+}
+
+/// A variant spelling of the query that no passage has, and the standard
+/// one the index has (`身分证` → `身份证`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Correction {
+    pub typed: String,
+    pub corrected: String,
 }
 
 /// A query's two-phase plan (see [`super::topk`]).
@@ -295,7 +306,21 @@ pub fn build(
         .collect();
     clauses.extend(exclusion_clauses(&analyzed, fields, prefixes));
     let pruned = Pruned::plan(&parts, &analyzed);
+    let corrections = analyzed
+        .expansions
+        .iter()
+        .filter_map(|e| {
+            let corrected = e.correction.as_ref()?;
+            let applies =
+                is_absent(&e.entry, fields, stats) && !is_absent(corrected, fields, stats);
+            applies.then(|| Correction {
+                typed: e.entry.clone(),
+                corrected: corrected.clone(),
+            })
+        })
+        .collect();
     Ok(BuiltQuery {
+        corrections,
         query: Box::new(BooleanQuery::new(clauses)),
         common: common.left_out(),
         analyzed,

@@ -93,6 +93,9 @@ pub struct Results {
     pub total: usize,
     /// `"eq"`, or `"gte"` past 10,000.
     pub total_relation: String,
+    /// The corrected query, when a variant spelling was corrected.
+    #[serde(default)]
+    pub corrected: Option<String>,
     pub hits: Vec<Hit>,
     #[serde(default)]
     pub error: Option<String>,
