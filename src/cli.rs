@@ -143,6 +143,10 @@ pub struct SearchArgs {
     #[arg(long, value_name = "CHARS", default_value_t = 100,
           value_parser = clap::value_parser!(u32).range(10..=5_000))]
     pub snippet_chars: u32,
+    /// Show near-duplicate passages as hits of their own, rather than folded into the
+    /// best-ranked copy ("also at PATH:LINE").
+    #[arg(long)]
+    pub no_collapse: bool,
     /// Update the index from the corpus first (what `zhsearch index` does), waiting for another
     /// update to finish if one is running.
     #[arg(long)]

@@ -176,6 +176,7 @@ fn run_search(args: &SearchArgs) -> Result<Exit> {
         limit: args.limit as usize,
         snippet_chars: args.snippet_chars as usize,
         explain: args.explain,
+        collapse: !args.no_collapse,
         deadline: None,
     };
     let stdout = io::stdout();

@@ -21,7 +21,7 @@ fn quoted_phrase_requires_the_exact_words_in_order() {
 #[test]
 fn minus_word_excludes_passages_containing_it() {
     let dir = TestDir::with_seed_corpus();
-    let all = dir.search_json(&["注销"]);
+    let all = dir.search_json(&["--no-collapse", "注销"]);
     assert!(all.hits.iter().any(|h| h.text.contains("营业厅")));
     let results = dir.search_json(&["-n", "100", "注销 -营业厅"]);
     assert!(results.total > 0);

@@ -24,6 +24,8 @@ mod ignore;
 mod lifecycle;
 // Whether the index is stale: what a search checks, and what it never reads (#13).
 mod staleness;
+// Near-duplicate passages folded into the best-ranked copy (#13).
+mod collapse;
 // Property tests of the Markdown reader and the analyzers.
 mod properties;
 // Deterministic faults: runs killed at every step, a full disk.

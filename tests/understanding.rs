@@ -85,7 +85,8 @@ fn exact_words_rank_above_synonym_matches() {
         "corpus/b.md",
         "# 乙\n\n这一段讲的是如何办理注销手续，以及需要准备的材料。\n",
     );
-    let results = dir.search_json(&["销户 手续"]);
+    // The two passages differ in one word: shown apart, not folded.
+    let results = dir.search_json(&["--no-collapse", "销户 手续"]);
     assert_eq!(results.hits.len(), 2);
     assert_eq!(results.hits[0].path, "a.md");
     assert!(

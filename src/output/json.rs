@@ -99,9 +99,20 @@ pub struct JsonHit<'a> {
     /// terms (past the first page); absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub via: Option<&'static str>,
+    /// Near-duplicates of this passage folded into it (unless
+    /// `--no-collapse`); absent when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub duplicates: Vec<JsonDuplicate<'a>>,
     /// With `--explain`: why this passage scored so.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explain: Option<&'a HitReport>,
+}
+
+/// Where a near-duplicate of a hit is.
+#[derive(Debug, Serialize)]
+pub struct JsonDuplicate<'a> {
+    pub path: &'a str,
+    pub line: u64,
 }
 
 impl<'a> JsonResults<'a> {
@@ -167,6 +178,14 @@ impl<'a> JsonHit<'a> {
             text: &hit.text,
             snippet: hit.snippet.render("<mark>", "</mark>", escape_html),
             via: hit.via_feedback.then_some("feedback"),
+            duplicates: hit
+                .duplicates
+                .iter()
+                .map(|d| JsonDuplicate {
+                    path: &d.path,
+                    line: d.line,
+                })
+                .collect(),
             explain: hit.report.as_ref(),
         }
     }

@@ -60,6 +60,19 @@ pub fn write_results(out: &mut impl Write, results: &SearchResults, color: bool)
             printable(&t.replace('\n', " ")).into_owned()
         });
         writeln!(out, "    {snippet}")?;
+        if !hit.duplicates.is_empty() {
+            let places: Vec<String> = hit
+                .duplicates
+                .iter()
+                .map(|d| format!("{}:{}", printable(&d.path), d.line))
+                .collect();
+            writeln!(
+                out,
+                "    {}also at {}{reset}",
+                style(DIM),
+                places.join(", ")
+            )?;
+        }
         if let Some(report) = &hit.report {
             write_hit_report(out, report, style(DIM), reset)?;
         }

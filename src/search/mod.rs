@@ -1,6 +1,7 @@
 //! Searching the index: a query in, ranked passages with snippets out.
 
 pub(crate) mod analyzed;
+pub mod collapse;
 pub(crate) mod explain;
 pub(crate) mod feedback;
 mod kept;
@@ -57,8 +58,20 @@ pub struct Hit {
     /// Found only through the related terms of [`feedback`] (past the first
     /// page): the passage does not match the query as typed.
     pub via_feedback: bool,
+    /// Near-duplicates of this passage ranked below it, folded into it
+    /// (see [`collapse`]); empty with [`SearchOptions::collapse`] off.
+    pub duplicates: Vec<Duplicate>,
     /// Why it scored so (with `--explain`).
     pub report: Option<explain::HitReport>,
+}
+
+/// Where a near-duplicate of a hit is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duplicate {
+    /// Article path relative to the corpus folder.
+    pub path: String,
+    /// 1-based line where the passage starts.
+    pub line: u64,
 }
 
 /// One ranked article: where its best passage ranks.
@@ -103,6 +116,8 @@ pub struct SearchOptions {
     pub snippet_chars: usize,
     /// Explain the query and each hit's score.
     pub explain: bool,
+    /// Fold near-duplicate passages into the best-ranked one (see [`collapse`]).
+    pub collapse: bool,
     /// When to give up with [`TimedOut`]; `None` never does. tantivy cannot
     /// stop a running search, so the engine looks at the clock between its
     /// phases (after the query is built, after each ranking pass, between
@@ -116,6 +131,7 @@ impl Default for SearchOptions {
             limit: 10,
             snippet_chars: DEFAULT_SNIPPET_CHARS,
             explain: false,
+            collapse: true,
             deadline: None,
         }
     }
@@ -244,13 +260,41 @@ impl Engine {
         let built = self.build(&searcher, &parsed)?;
         check(options.deadline)?;
         let limit = options.limit.max(1);
+        let generation = kept::Generation::of(&searcher);
+        let mut docs = Docs::default();
+        let mut ranking = self.rank(&searcher, &built, limit, options.deadline)?;
+        let mut duplicates: HashMap<DocAddress, Vec<Duplicate>> = HashMap::new();
+        if options.collapse {
+            let mut depth = limit;
+            for round in 1..=COLLAPSE_ROUNDS {
+                let collapsed = self.collapse(&searcher, &mut docs, &ranking.candidates, limit)?;
+                let exhausted = ranking.candidates.len() < depth;
+                if collapsed.kept.len() >= limit || exhausted || round == COLLAPSE_ROUNDS {
+                    let mut kept = collapsed.kept.into_iter().peekable();
+                    let mut i = 0;
+                    ranking.candidates.retain(|_| {
+                        let keep = kept.next_if_eq(&i).is_some();
+                        i += 1;
+                        keep
+                    });
+                    duplicates = collapsed.duplicates;
+                    break;
+                }
+                // Ranks do not depend on the depth: a deeper ranking starts
+                // with the same passages and has more to fill the page, so a
+                // collapsed `-n 10` is the first ten of a collapsed `-n 100`
+                // (and a server's pages follow on from one another).
+                depth += limit.max(depth - collapsed.kept.len());
+                check(options.deadline)?;
+                ranking = self.rank(&searcher, &built, depth, options.deadline)?;
+            }
+        }
         let Ranking {
             total,
             total_relation,
             mut candidates,
             feedback,
-        } = self.rank(&searcher, &built, limit, options.deadline)?;
-        let generation = kept::Generation::of(&searcher);
+        } = ranking;
         candidates.truncate(limit);
         let expanded: Vec<DocAddress> = candidates
             .iter()
@@ -262,9 +306,7 @@ impl Engine {
         let mut hits = Vec::with_capacity(candidates.len());
         for (i, c) in candidates.into_iter().enumerate() {
             check(options.deadline)?;
-            let doc: TantivyDocument = searcher
-                .doc(c.address)
-                .map_err(|e| OpenError::damaged(&self.index.dir, e))?;
+            let doc = docs.get(&searcher, &self.index.dir, c.address)?;
             let text_of = |field| {
                 doc.get_first(field)
                     .and_then(|v| v.as_str())
@@ -304,6 +346,7 @@ impl Engine {
                 text,
                 snippet,
                 via_feedback: c.expanded && !typed.contains(&c.address),
+                duplicates: duplicates.remove(&c.address).unwrap_or_default(),
                 report,
             });
         }
@@ -586,6 +629,55 @@ impl Engine {
         Ok((total, candidates))
     }
 
+    /// Which of `candidates` (in rank order) a page of `limit` shows, and the
+    /// near-duplicates folded into each: a candidate that is a near-duplicate
+    /// of one kept above it is listed under that one instead.
+    fn collapse(
+        &self,
+        searcher: &Searcher,
+        docs: &mut Docs,
+        candidates: &[Candidate],
+        limit: usize,
+    ) -> Result<Collapsed> {
+        let generation = kept::Generation::of(searcher);
+        let fields = &self.index.fields;
+        let mut kept: Vec<(usize, DocAddress, collapse::Shingles)> = Vec::new();
+        let mut duplicates: HashMap<DocAddress, Vec<Duplicate>> = HashMap::new();
+        for (i, c) in candidates.iter().enumerate() {
+            let doc = docs.get(searcher, &self.index.dir, c.address)?;
+            let text = doc
+                .get_first(fields.text)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            let normalized = self.normalized.get(generation, c.address, text);
+            let shingles = collapse::Shingles::of(normalized.as_str());
+            match kept.iter().find(|(_, _, k)| k.near_duplicate(&shingles)) {
+                Some((_, above, _)) => duplicates.entry(*above).or_default().push(Duplicate {
+                    path: doc
+                        .get_first(fields.path)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default()
+                        .to_string(),
+                    line: doc
+                        .get_first(fields.line)
+                        .and_then(|v| v.as_u64())
+                        .unwrap_or(0),
+                }),
+                None => {
+                    kept.push((i, c.address, shingles));
+                    // Each candidate read costs a stored block: stop at a full page.
+                    if kept.len() == limit {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(Collapsed {
+            kept: kept.into_iter().map(|(i, _, _)| i).collect(),
+            duplicates,
+        })
+    }
+
     /// The best `fetch` passages of a pruned plan (see [`topk`]) by their
     /// whole-query score, and the capped count of its matches; `None` when
     /// the query should run whole after all: its terms' postings are too few
@@ -851,6 +943,41 @@ impl Engine {
             table.paths.push(paths);
         }
         Ok(table)
+    }
+}
+
+/// Rankings a search runs at most to fill a page that collapsing
+/// near-duplicates left short: each looks deeper by what the last one
+/// lacked (at least a page more).
+const COLLAPSE_ROUNDS: usize = 3;
+
+/// Which candidates a collapsed page shows (their indexes, in rank order)
+/// and the near-duplicates folded into each.
+struct Collapsed {
+    kept: Vec<usize>,
+    duplicates: HashMap<DocAddress, Vec<Duplicate>>,
+}
+
+/// Stored passages read during one search, each read once.
+#[derive(Default)]
+struct Docs(HashMap<DocAddress, Arc<TantivyDocument>>);
+
+impl Docs {
+    fn get(
+        &mut self,
+        searcher: &Searcher,
+        dir: &std::path::Path,
+        address: DocAddress,
+    ) -> Result<Arc<TantivyDocument>> {
+        if let Some(doc) = self.0.get(&address) {
+            return Ok(Arc::clone(doc));
+        }
+        let doc: TantivyDocument = searcher
+            .doc(address)
+            .map_err(|e| OpenError::damaged(dir, e))?;
+        let doc = Arc::new(doc);
+        self.0.insert(address, Arc::clone(&doc));
+        Ok(doc)
     }
 }
 

@@ -91,6 +91,14 @@ pub struct SearchRequest {
     pub explain: bool,
     #[serde(default = "default_snippet_chars")]
     pub snippet_chars: usize,
+    /// Fold near-duplicate passages into the best-ranked one (as the CLI
+    /// does unless `--no-collapse`).
+    #[serde(default = "default_collapse")]
+    pub collapse: bool,
+}
+
+fn default_collapse() -> bool {
+    true
 }
 
 fn default_limit() -> usize {
@@ -144,6 +152,7 @@ impl SearchRequest {
             limit: self.offset + self.limit,
             snippet_chars: self.snippet_chars,
             explain: self.explain,
+            collapse: self.collapse,
             deadline: Some(deadline),
         })
     }
@@ -527,6 +536,7 @@ mod tests {
             offset,
             explain: false,
             snippet_chars: 100,
+            collapse: true,
         }
     }
 

@@ -121,8 +121,19 @@ pub struct Hit {
     /// `"feedback"` when found only through the related terms.
     #[serde(default)]
     pub via: Option<String>,
+    /// Near-duplicates folded into this hit.
+    #[serde(default)]
+    pub duplicates: Vec<Duplicate>,
     #[serde(default)]
     pub explain: Option<serde_json::Value>,
+}
+
+/// Where a near-duplicate of a hit is.
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Duplicate {
+    pub path: String,
+    pub line: u64,
 }
 
 impl Hit {
