@@ -1,6 +1,9 @@
 //! `search --in PATH`: a search restricted to part of the corpus, answered
 //! from the index (#13).
 
+use serde_json::{Value, json};
+
+use crate::util::server::Server;
 use crate::util::{Results, TestDir};
 
 /// Articles in subfolders, each with passages on cancelling a card, so
@@ -204,4 +207,47 @@ fn explain_shows_the_filter_and_its_articles() {
         .stdout(predicates::str::contains(
             "  in:          guides (4 indexed articles)",
         ));
+}
+
+#[test]
+fn the_server_filters_get_post_and_multi_search() {
+    let dir = corpus();
+    let server = Server::start(&dir, &[]);
+    let only_esim = |answer: &Value| {
+        let hits = answer["hits"].as_array().expect("hits");
+        assert!(!hits.is_empty(), "{answer}");
+        for hit in hits {
+            let path = hit["path"].as_str().unwrap();
+            assert!(
+                path.starts_with("guides/esim/") || path == "top.md",
+                "{path}"
+            );
+        }
+    };
+    let got = server.search("注销", "&in=guides%2Fesim&in=top.md");
+    assert_eq!(got.status, 200, "{}", got.body);
+    let answer = got.json();
+    only_esim(&answer);
+    assert_eq!(answer["in"], json!(["guides/esim", "top.md"]));
+    assert_eq!(answer["in_articles"], 3);
+    let posted = server.post(
+        "/search",
+        &json!({"q": "注销", "in": ["guides/esim", "top.md"]}).to_string(),
+    );
+    assert_eq!(posted.status, 200, "{}", posted.body);
+    only_esim(&posted.json());
+    let multi = server.post(
+        "/multi-search",
+        &json!({"queries": [{"q": "注销", "in": ["guides/esim", "top.md"]}, {"q": "注销"}]})
+            .to_string(),
+    );
+    assert_eq!(multi.status, 200, "{}", multi.body);
+    let results = &multi.json()["results"];
+    only_esim(&results[0]);
+    assert!(results[1].get("in").is_none());
+    let bad = server.search("注销", "&in=..%2Fetc");
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert_eq!(bad.error_code(), "bad_filter");
+    let bad = server.post("/search", &json!({"q": "注销", "in": [""]}).to_string());
+    assert_eq!(bad.error_code(), "bad_filter");
 }
