@@ -139,6 +139,18 @@ pub struct SearchArgs {
     /// the snippets, in milliseconds (with --json or --batch).
     #[arg(long, requires = "machine")]
     pub timings: bool,
+    /// Search only under PATH: a folder, a file or a glob of article paths (repeatable).
+    ///
+    /// PATH is relative to the corpus folder with `/` between folders (a
+    /// Windows-style `\` is not a separator). A folder takes everything below
+    /// it (`--in guides/esim` is `guides/esim/a.md` but not `guides/esim2/b.md`;
+    /// a trailing `/` is optional), a file just that article. With `*`, `?`,
+    /// `[` or `{` it is a glob over whole paths: `*` stays within a folder,
+    /// `**` crosses any number (`--in 'guides/*/faq-*.md'`, `--in '**/*.txt'`).
+    /// Several `--in` search all of their places. Scores are those of the
+    /// unfiltered search.
+    #[arg(long = "in", value_name = "PATH")]
+    pub within: Vec<String>,
     /// Snippet length in characters, 10 to 5,000.
     #[arg(long, value_name = "CHARS", default_value_t = 100,
           value_parser = clap::value_parser!(u32).range(10..=5_000))]
@@ -316,6 +328,25 @@ mod tests {
             panic!("not search")
         };
         assert!(args.refresh);
+    }
+
+    #[test]
+    fn in_repeats_and_keeps_its_order() {
+        let cli = Cli::try_parse_from([
+            "zhsearch",
+            "search",
+            "--in",
+            "guides/esim",
+            "--in",
+            "*.txt",
+            "x",
+        ])
+        .unwrap();
+        let Command::Search(args) = cli.command else {
+            panic!("not search")
+        };
+        assert_eq!(args.within, ["guides/esim", "*.txt"]);
+        assert_eq!(args.query, ["x"]);
     }
 
     #[test]

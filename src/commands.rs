@@ -17,7 +17,7 @@ use zhsearch::eval;
 use zhsearch::index::{self, OpenError, UpdateOptions, UpdateReport, Wait};
 use zhsearch::output::status::{self, ProgressDisplay};
 use zhsearch::output::{self, batch, json::JsonResults, terminal};
-use zhsearch::search::{Engine, QueryError, SearchOptions, Workload};
+use zhsearch::search::{Engine, FilterError, Filters, QueryError, SearchOptions, Workload};
 use zhsearch::serve;
 
 /// Process exit codes.
@@ -27,7 +27,8 @@ pub enum Exit {
     Success = 0,
     /// A runtime error: missing corpus, unreadable index, I/O.
     Failure = 1,
-    /// A usage error: bad flags, a query with no searchable words.
+    /// A usage error: bad flags, a query with no searchable words, a bad
+    /// `--in`.
     Usage = 2,
 }
 
@@ -39,7 +40,10 @@ impl From<Exit> for ExitCode {
 
 /// The exit code for an error: usage errors are 2, everything else 1.
 pub fn exit_for(err: &anyhow::Error) -> Exit {
-    if err.chain().any(|e| e.is::<QueryError>()) {
+    if err
+        .chain()
+        .any(|e| e.is::<QueryError>() || e.is::<FilterError>())
+    {
         Exit::Usage
     } else {
         Exit::Failure
@@ -160,6 +164,8 @@ fn open_engine(mut config: Config, freshness: Freshness, workload: Workload) -> 
 }
 
 fn run_search(args: &SearchArgs) -> Result<Exit> {
+    // Checked before any index work.
+    let filters = Filters::parse(&args.within)?;
     let config = Config::resolve(&args.locations.resolved())?;
     let freshness = if args.refresh {
         Freshness::Refresh
@@ -194,6 +200,7 @@ fn run_search(args: &SearchArgs) -> Result<Exit> {
             &engine,
             &mut queries,
             &name,
+            &filters,
             options,
             args.timings,
             &mut out,
@@ -203,7 +210,7 @@ fn run_search(args: &SearchArgs) -> Result<Exit> {
     }
     let query = args.query.join(" ");
     let started = Instant::now();
-    let results = engine.search(&query, options)?;
+    let results = engine.search_in(&query, &filters, options)?;
     let took = started.elapsed();
     if !results.ignored.is_empty() {
         status::write_ignored_words(

@@ -12,6 +12,8 @@ mod relevance;
 mod query;
 // Output formats: text, colour, JSON, batch.
 mod output;
+// `search --in`: folder, file and glob filters, in the CLI, --batch and the server (#13).
+mod filter;
 // Traditional, full-width, synonyms, questions, explain.
 mod understanding;
 // The eval command: relevance metrics and bad question files.

@@ -7,17 +7,19 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 
 use crate::output::json::JsonResults;
-use crate::search::{Engine, QueryError, SearchOptions};
+use crate::search::{Engine, Filters, QueryError, SearchOptions};
 
 /// Answers every line of `queries` (named `source` in errors) on `out`. A
 /// query that cannot run gets an `error` field, so output lines stay aligned
 /// with input lines. Lines are read as bytes, so a line that is not UTF-8 is
 /// one such error (its `query` the lossy text, U+FFFD for each bad
-/// sequence), not the end of the batch. `timings` adds each `took_ms`.
+/// sequence), not the end of the batch. Every query searches within
+/// `filters`. `timings` adds each `took_ms`.
 pub fn answer_all(
     engine: &Engine,
     queries: &mut dyn BufRead,
     source: &str,
+    filters: &Filters,
     options: SearchOptions,
     timings: bool,
     out: &mut impl Write,
@@ -47,7 +49,7 @@ pub fn answer_all(
         };
         let query = line.trim();
         let started = Instant::now();
-        let result = engine.search(query, options);
+        let result = engine.search_in(query, filters, options);
         let took = started.elapsed();
         let mut json = match &result {
             Ok(results) => JsonResults::from_results(results),

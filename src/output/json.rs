@@ -38,6 +38,12 @@
 //! that is not UTF-8 is such a query (`"line 2 is not valid UTF-8"`), its
 //! `query` the line with U+FFFD for each invalid sequence.
 //!
+//! With `--in` filters the object gains `"in": ["guides/esim", …]` (the
+//! filters as given) and `"in_articles"`: how many indexed articles they
+//! name; when that is 0 it also has `"notice"`, the sentence saying so
+//! (`"No indexed article is under 'guides/x'."`), beside `total` 0. Without
+//! filters the three are absent.
+//!
 //! With `--explain` the object gains `"explain": {"normalized", "words",
 //! "stopped", "grams", "phrases", "excluded", "expansions": [{"word",
 //! "synonyms", "weight"}], "ignored", "common"}` and every hit gains
@@ -71,6 +77,15 @@ pub struct JsonResults<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub corrected: Option<&'a str>,
     pub hits: Vec<JsonHit<'a>>,
+    /// With `--in`: the filters as given.
+    #[serde(rename = "in", skip_serializing_if = "Option::is_none")]
+    pub within: Option<&'a [String]>,
+    /// With `--in`: how many indexed articles the filters name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_articles: Option<usize>,
+    /// With `--in` naming no indexed article: the sentence that says so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// With `--explain`: how the query was understood.
@@ -123,6 +138,12 @@ impl<'a> JsonResults<'a> {
             total_relation: results.total_relation.as_str(),
             corrected: results.corrected.as_deref(),
             hits: results.hits.iter().map(JsonHit::from_hit).collect(),
+            within: results.within.as_ref().map(|w| w.given.as_slice()),
+            in_articles: results.within.as_ref().map(|w| w.articles),
+            notice: results
+                .within
+                .as_ref()
+                .and_then(|w| w.matched_nothing.as_deref()),
             error: None,
             explain: results.report.as_ref(),
             took_ms: None,
@@ -152,6 +173,9 @@ impl<'a> JsonResults<'a> {
             total_relation: TotalRelation::Eq.as_str(),
             corrected: None,
             hits: Vec::new(),
+            within: None,
+            in_articles: None,
+            notice: None,
             error: Some(error),
             explain: None,
             took_ms: None,

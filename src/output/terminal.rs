@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use super::printable::printable;
 use crate::search::explain::{HitReport, QueryReport};
 use crate::search::ranking::{self, ScoreOrigin};
-use crate::search::{SearchResults, TotalRelation};
+use crate::search::{SearchResults, TotalRelation, Within};
 
 const BOLD: &str = "\x1b[1m";
 const MATCH: &str = "\x1b[1;31m";
@@ -20,10 +20,17 @@ pub fn write_results(out: &mut impl Write, results: &SearchResults, color: bool)
     let style = |code: &'static str| if color { code } else { "" };
     let reset = style(RESET);
     if let Some(report) = &results.report {
-        write_query_report(out, report, style(DIM), reset)?;
+        write_query_report(out, report, results.within.as_ref(), style(DIM), reset)?;
     }
     if results.hits.is_empty() {
         writeln!(out, "No passages match “{}”.", printable(&results.query))?;
+        if let Some(why) = results
+            .within
+            .as_ref()
+            .and_then(|w| w.matched_nothing.as_deref())
+        {
+            writeln!(out, "{}", printable(why))?;
+        }
         return Ok(());
     }
     if let Some(corrected) = &results.corrected {
@@ -98,6 +105,7 @@ pub fn write_results(out: &mut impl Write, results: &SearchResults, color: bool)
 fn write_query_report(
     out: &mut impl Write,
     report: &QueryReport,
+    within: Option<&Within>,
     dim: &str,
     reset: &str,
 ) -> io::Result<()> {
@@ -149,6 +157,13 @@ fn write_query_report(
             "  ignored:     {} (query too long)",
             list(&report.ignored)
         )?;
+    }
+    if let Some(within) = within {
+        let articles = match within.articles {
+            1 => "1 indexed article".to_string(),
+            n => format!("{} indexed articles", thousands(n)),
+        };
+        writeln!(out, "  in:          {} ({articles})", list(&within.given))?;
     }
     writeln!(out)
 }

@@ -4,6 +4,7 @@ pub(crate) mod analyzed;
 pub mod collapse;
 pub(crate) mod explain;
 pub(crate) mod feedback;
+pub mod filter;
 mod kept;
 pub(crate) mod phrase;
 pub(crate) mod prefix;
@@ -31,6 +32,7 @@ use tantivy::schema::Value;
 use tantivy::{DocAddress, DocSet, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 pub use analyzed::AnalyzedQuery;
+pub use filter::{FilterError, Filters, Within};
 pub use query::{MAX_WORDS, ParsedQuery, QueryError};
 pub use snippet::{DEFAULT_SNIPPET_CHARS, Snippet};
 pub use topk::{EXACT_TOTAL_UP_TO, TotalRelation};
@@ -105,6 +107,8 @@ pub struct SearchResults {
     pub corrected: Option<String>,
     /// How the query was understood (with `--explain`).
     pub report: Option<explain::QueryReport>,
+    /// The `--in` filters and what they named; `None` without filters.
+    pub within: Option<Within>,
 }
 
 /// Options of a search.
@@ -194,6 +198,16 @@ pub struct Engine {
     prune_from_postings: u64,
     /// [`ranking::FIRST_PHASE_TERMS`]; tests raise it to find every match.
     first_phase_terms: usize,
+    /// The last `--in` filters resolved, for the searcher they were
+    /// resolved on: a batch or a server asks for the same ones again.
+    last_filters: Mutex<Option<KeptFilters>>,
+}
+
+/// Filters resolved on the searcher of one generation.
+struct KeptFilters {
+    generation: kept::Generation,
+    given: Vec<String>,
+    resolved: Arc<filter::Resolved>,
 }
 
 impl Engine {
@@ -241,28 +255,96 @@ impl Engine {
             normalized: snippet::NormalizedPassages::default(),
             prune_from_postings: ranking::PRUNE_FROM_POSTINGS,
             first_phase_terms: ranking::FIRST_PHASE_TERMS,
+            last_filters: Mutex::new(None),
         })
+    }
+
+    /// `filters` resolved on `searcher`, kept for the next search with the
+    /// same filters on the same generation.
+    fn resolved(&self, searcher: &Searcher, filters: &Filters) -> Result<Arc<filter::Resolved>> {
+        let generation = kept::Generation::of(searcher);
+        let mut kept = self.last_filters.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(k) = kept.as_ref()
+            && k.generation == generation
+            && k.given == filters.given()
+        {
+            return Ok(Arc::clone(&k.resolved));
+        }
+        let resolved = Arc::new(
+            filters
+                .resolve(searcher, self.index.fields.path)
+                .map_err(|e| OpenError::damaged(&self.index.dir, e))?,
+        );
+        *kept = Some(KeptFilters {
+            generation,
+            given: filters.given().to_vec(),
+            resolved: Arc::clone(&resolved),
+        });
+        Ok(resolved)
     }
 
     /// Runs one query. A query with nothing searchable fails with [`QueryError`];
     /// a failure to read the index (a damaged file, even one that makes tantivy
     /// panic) with [`OpenError::Damaged`].
     pub fn search(&self, raw: &str, options: SearchOptions) -> Result<SearchResults> {
-        guarded(&self.index.dir, || self.search_unguarded(raw, options))
+        self.search_in(raw, &Filters::none(), options)
     }
 
-    fn search_unguarded(&self, raw: &str, options: SearchOptions) -> Result<SearchResults> {
+    /// Runs one query on the part of the corpus `filters` name (all of it
+    /// when there are none). Filters that name no indexed article are not
+    /// an error: the answer has no hits and its [`Within`] says why.
+    pub fn search_in(
+        &self,
+        raw: &str,
+        filters: &Filters,
+        options: SearchOptions,
+    ) -> Result<SearchResults> {
+        guarded(&self.index.dir, || {
+            self.search_unguarded(raw, filters, options)
+        })
+    }
+
+    fn search_unguarded(
+        &self,
+        raw: &str,
+        filters: &Filters,
+        options: SearchOptions,
+    ) -> Result<SearchResults> {
         let fields = &self.index.fields;
         // One searcher for the whole search: every count, score and
         // passage below comes from the same commit.
         let searcher = self.reader.searcher();
         let parsed = ParsedQuery::parse(raw);
         let built = self.build(&searcher, &parsed)?;
+        let resolved = if filters.is_empty() {
+            None
+        } else {
+            Some(self.resolved(&searcher, filters)?)
+        };
+        let within = resolved.as_ref().map(|r| Within {
+            given: filters.given().to_vec(),
+            articles: r.paths.len(),
+            matched_nothing: r.paths.is_empty().then(|| filters.matched_nothing()),
+        });
+        let report = options.explain.then(|| explain::QueryReport::new(&built));
+        if within.as_ref().is_some_and(|w| w.articles == 0) {
+            return Ok(SearchResults {
+                query: raw.to_string(),
+                total: 0,
+                total_relation: TotalRelation::Eq,
+                hits: Vec::new(),
+                ignored: built.analyzed.ignored,
+                corrected: None,
+                report,
+                within,
+            });
+        }
         check(options.deadline)?;
         let limit = options.limit.max(1);
+        let filter = resolved.as_deref();
         let generation = kept::Generation::of(&searcher);
         let mut docs = Docs::default();
-        let mut ranking = self.rank(&searcher, &built, limit, options.deadline)?;
+        let mut ranking = self.rank(&searcher, &built, filter, limit, options.deadline)?;
         let mut duplicates: HashMap<DocAddress, Vec<Duplicate>> = HashMap::new();
         if options.collapse {
             let mut depth = limit;
@@ -286,7 +368,7 @@ impl Engine {
                 // (and a server's pages follow on from one another).
                 depth += limit.max(depth - collapsed.kept.len());
                 check(options.deadline)?;
-                ranking = self.rank(&searcher, &built, depth, options.deadline)?;
+                ranking = self.rank(&searcher, &built, filter, depth, options.deadline)?;
             }
         }
         let Ranking {
@@ -350,7 +432,6 @@ impl Engine {
                 report,
             });
         }
-        let report = options.explain.then(|| explain::QueryReport::new(&built));
         let corrected = corrected_query(raw, &built);
         Ok(SearchResults {
             corrected,
@@ -360,6 +441,7 @@ impl Engine {
             hits,
             ignored: built.analyzed.ignored,
             report,
+            within,
         })
     }
 
@@ -381,7 +463,7 @@ impl Engine {
         // look deeper only while passages of the same articles fill the list.
         let mut depth = limit * ranking::PASSAGES_PER_ARTICLE;
         loop {
-            let candidates = self.rank(&searcher, &built, depth, None)?.candidates;
+            let candidates = self.rank(&searcher, &built, None, depth, None)?.candidates;
             let exhausted = candidates.len() < depth;
             let paths = self.paths(&searcher, &candidates)?;
             let mut seen = HashSet::new();
@@ -476,7 +558,8 @@ impl Engine {
         query::build(analyzed, &self.index.fields, &stats, &self.prefixes)
     }
 
-    /// The best `depth` passages (fewer when fewer match) and how many matched.
+    /// The best `depth` passages (fewer when fewer match) and how many
+    /// matched, among those `filter` (a clause scoring 0) matches, if given.
     ///
     /// The top [`ranking::RERANK_DEPTH`] by BM25 are re-scored by coverage and
     /// sorted; passages below them keep BM25 order after them, with scores
@@ -488,12 +571,14 @@ impl Engine {
         &self,
         searcher: &Searcher,
         built: &query::BuiltQuery,
+        filter: Option<&filter::Resolved>,
         depth: usize,
         deadline: Option<Instant>,
     ) -> Result<Ranking> {
         let plan = Plan {
             whole: built.query.as_ref(),
             pruned: built.pruned.as_ref().map(Cow::Borrowed),
+            filter,
         };
         let (total, mut candidates) = self.rank_query(searcher, &plan, built, depth)?;
         check(deadline)?;
@@ -528,9 +613,11 @@ impl Engine {
                 partial: p.partial,
             })
         });
+        // The same filter: feedback only reorders and extends what is inside it.
         let plan = Plan {
             whole: &expanded,
             pruned,
+            filter,
         };
         // Every passage the expanded query matches can be returned.
         let (total, more) = self.rank_query(searcher, &plan, built, depth + ranking::FIRST_PAGE)?;
@@ -570,15 +657,16 @@ impl Engine {
             doc_freqs: &self.doc_freqs,
         };
         let pruned = match &plan.pruned {
-            Some(pruned) => self.run_pruned(searcher, &stats, pruned, fetch)?,
+            Some(pruned) => self.run_pruned(searcher, &stats, pruned, plan.filter, fetch)?,
             None => None,
         };
         let (total, top) = match pruned {
             Some(found) => found,
             None => {
                 let collector = (Count, TopDocs::with_limit(fetch).order_by_score());
+                let whole = filtered(plan.whole.box_clone(), plan.filter);
                 let (total, top) = searcher
-                    .search_with_statistics_provider(plan.whole, &collector, &stats)
+                    .search_with_statistics_provider(whole.as_ref(), &collector, &stats)
                     .map_err(damaged)?;
                 ((total, TotalRelation::Eq), top)
             }
@@ -682,12 +770,15 @@ impl Engine {
     /// whole-query score, and the capped count of its matches; `None` when
     /// the query should run whole after all: its terms' postings are too few
     /// for pruning to pay ([`ranking::PRUNE_FROM_POSTINGS`]), or they found
-    /// too few passages (see [`query::Pruned::partial`]).
+    /// too few passages (see [`query::Pruned::partial`]). With a `filter`,
+    /// both the first phase and the count require it; the candidates it
+    /// finds then all match it, so the second phase's tree needs no part for it.
     fn run_pruned(
         &self,
         searcher: &Searcher,
         stats: &stats::KeptStats,
         pruned: &query::Pruned,
+        filter: Option<&filter::Resolved>,
         fetch: usize,
     ) -> Result<Option<TopOfPlan>> {
         let damaged = |e: tantivy::TantivyError| OpenError::damaged(&self.index.dir, e);
@@ -699,12 +790,23 @@ impl Engine {
             return Ok(None);
         }
         let wanted = fetch.max(ranking::CANDIDATES);
-        let first_phase = TopDocs::with_limit(wanted).order_by_score();
         let terms = self.strongest_terms(searcher, &pruned.terms)?;
         let flat = topk::flat_query(&terms);
-        let found = searcher
-            .search_with_statistics_provider(flat.as_ref(), &first_phase, stats)
-            .map_err(damaged)?;
+        let found = match filter {
+            Some(inside)
+                if !filter::intersect_first_phase(inside.passages, searcher.num_docs()) =>
+            {
+                topk::top_pruned_inside(searcher, stats, flat.as_ref(), inside, wanted)
+                    .map_err(damaged)?
+            }
+            _ => {
+                let first_phase = TopDocs::with_limit(wanted).order_by_score();
+                let flat = filtered(flat, filter);
+                searcher
+                    .search_with_statistics_provider(flat.as_ref(), &first_phase, stats)
+                    .map_err(damaged)?
+            }
+        };
         if pruned.partial && found.len() < wanted {
             return Ok(None);
         }
@@ -718,15 +820,15 @@ impl Engine {
         // As tantivy orders its top k: by score, then document.
         top.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         top.truncate(fetch);
+        // A term's document frequency says nothing of how many of its
+        // passages are inside a filter.
         let mut sufficient = Vec::new();
-        pruned.count.sufficient_terms(&mut sufficient);
-        let total = topk::count(
-            searcher,
-            pruned.count.query().as_ref(),
-            &sufficient,
-            EXACT_TOTAL_UP_TO,
-        )
-        .map_err(damaged)?;
+        if filter.is_none() {
+            pruned.count.sufficient_terms(&mut sufficient);
+        }
+        let count = filtered(pruned.count.query(), filter);
+        let total = topk::count(searcher, count.as_ref(), &sufficient, EXACT_TOTAL_UP_TO)
+            .map_err(damaged)?;
         Ok(Some((total, top)))
     }
 
@@ -1030,6 +1132,19 @@ fn score_uncovered(candidates: &mut [Candidate]) {
     }
 }
 
+/// `query` restricted to what `filter` matches, when there is one. Nested,
+/// not added to `query`'s clauses: beside a `Must`, tantivy would make its
+/// `Should` clauses optional. The filter scores 0, so scores are `query`'s.
+fn filtered(query: Box<dyn Query>, filter: Option<&filter::Resolved>) -> Box<dyn Query> {
+    match filter {
+        Some(filter) => Box::new(BooleanQuery::new(vec![
+            (Occur::Must, query),
+            (Occur::Must, filter.query()),
+        ])),
+        None => query,
+    }
+}
+
 /// A plan's count of matches and its best passages by BM25, best first.
 type TopOfPlan = (topk::Total, Vec<(f32, DocAddress)>);
 
@@ -1037,6 +1152,8 @@ type TopOfPlan = (topk::Total, Vec<(f32, DocAddress)>);
 struct Plan<'a> {
     whole: &'a dyn Query,
     pruned: Option<Cow<'a, query::Pruned>>,
+    /// The `--in` filters, which every passage must be inside.
+    filter: Option<&'a filter::Resolved>,
 }
 
 /// The best passages for a query.
@@ -1173,7 +1290,9 @@ mod tests {
         let corpus = dir.join("corpus");
         std::fs::create_dir_all(&corpus).unwrap();
         for (name, text) in articles {
-            std::fs::write(corpus.join(name), text).unwrap();
+            let path = corpus.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
         }
         let index_dir = dir.join("index");
         let segmenters = testing::SEGMENTERS.clone();
@@ -1245,10 +1364,12 @@ mod tests {
                 doc_freqs: &engine.doc_freqs,
             };
             let plan = built.pruned.as_ref().expect("a plan in two phases");
-            let run = engine.run_pruned(&searcher, &stats, plan, 50).unwrap();
+            let run = engine
+                .run_pruned(&searcher, &stats, plan, None, 50)
+                .unwrap();
             assert!(run.is_some(), "{raw} runs in two phases");
             let ranked = |built: &query::BuiltQuery| {
-                let ranking = engine.rank(&searcher, built, 10, None).unwrap();
+                let ranking = engine.rank(&searcher, built, None, 10, None).unwrap();
                 let hits: Vec<(DocAddress, f32)> = ranking
                     .candidates
                     .iter()
@@ -1290,6 +1411,132 @@ mod tests {
         assert_eq!(kept, [terms[2].clone(), terms[1].clone()]);
         engine.first_phase_terms = 3;
         assert_eq!(engine.strongest_terms(&searcher, &terms).unwrap(), terms);
+    }
+
+    #[test]
+    fn a_filter_restricts_the_pruned_and_the_whole_plan_alike() {
+        let dir = tempfile::tempdir().unwrap();
+        let articles = [
+            (
+                "a/1.md",
+                "# 注销\n\n在线注销eSIM卡。\n\n营业厅办理注销手续。\n",
+            ),
+            ("a/2.md", "# 销户\n\n网上销户流程很简单。\n"),
+            (
+                "b/1.md",
+                "# 销户\n\neSIM卡可以在线销户。\n\n手机卡注销前请备份。\n",
+            ),
+            ("ab/1.md", "# 流量卡\n\n流量卡注销流程。\n"),
+            ("c/1.md", "# 天气\n\n今天天气很好。\n"),
+        ];
+        let engine = engine_on(dir.path(), &articles);
+        let searcher = engine.reader.searcher();
+        let field = engine.index.fields.path;
+        let mut first_phases = HashSet::new();
+        // A narrow filter, and one whose first phase keeps WAND.
+        for given in [&["a"][..], &["a", "b", "ab"]] {
+            let filter = Filters::parse(given)
+                .unwrap()
+                .resolve(&searcher, field)
+                .unwrap();
+            first_phases.insert(filter::intersect_first_phase(
+                filter.passages,
+                searcher.num_docs(),
+            ));
+            check_filtered_ranking(&engine, &searcher, &filter);
+        }
+        assert_eq!(first_phases.len(), 2, "both ways of the first phase");
+    }
+
+    /// Checks that `filter` ranks as the unfiltered query restricted, run
+    /// pruned or whole.
+    fn check_filtered_ranking(engine: &Engine, searcher: &Searcher, filter: &filter::Resolved) {
+        let paths = &filter.paths;
+        for raw in ["eSIM 在线销户", "注销手机卡", "营业厅 注销 流程"] {
+            let mut built = engine.build(searcher, &ParsedQuery::parse(raw)).unwrap();
+            assert!(built.pruned.is_some(), "{raw} runs in two phases");
+            // (path, score, bm25) of each candidate, and the count.
+            let ranked = |built: &query::BuiltQuery, filter: Option<&filter::Resolved>| {
+                let ranking = engine.rank(searcher, built, filter, 10, None).unwrap();
+                let found = engine.paths(searcher, &ranking.candidates).unwrap();
+                let hits: Vec<(String, f32, f32)> = found
+                    .into_iter()
+                    .zip(&ranking.candidates)
+                    .map(|(path, c)| (path, c.score, c.bm25))
+                    .collect();
+                (ranking.total, hits)
+            };
+            let pruned = ranked(&built, Some(filter));
+            built.pruned = None;
+            let whole = ranked(&built, Some(filter));
+            let (_, everywhere) = ranked(&built, None);
+            // BM25 is the unfiltered query's; coverage weighs concepts by
+            // how few candidates have them, and the candidates are the
+            // filter's, so only the order and BM25 are compared.
+            let without_score = |hits: &[(String, f32, f32)]| -> Vec<(String, f32)> {
+                hits.iter().map(|(p, _, bm25)| (p.clone(), *bm25)).collect()
+            };
+            let by_hand: Vec<(String, f32)> = without_score(&everywhere)
+                .into_iter()
+                .filter(|(path, _)| paths.contains(path))
+                .collect();
+            let same = |a: &[(String, f32)], b: &[(String, f32)]| {
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b)
+                        .all(|(x, y)| x.0 == y.0 && (x.1 - y.1).abs() < 1e-4)
+            };
+            assert!(!by_hand.is_empty(), "{raw}");
+            assert_eq!(pruned.0, whole.0, "{raw}: the same count");
+            let scores = |hits: &[(String, f32, f32)]| -> Vec<(String, f32)> {
+                hits.iter()
+                    .map(|(p, score, _)| (p.clone(), *score))
+                    .collect()
+            };
+            assert!(
+                same(&scores(&pruned.1), &scores(&whole.1)),
+                "{raw}: pruned {pruned:?}, whole {whole:?}"
+            );
+            assert!(
+                same(&without_score(&whole.1), &by_hand),
+                "{raw}: {whole:?} is not the unfiltered ranking restricted, {by_hand:?}"
+            );
+            assert_eq!(whole.0, by_hand.len(), "{raw}: the count too");
+        }
+    }
+
+    #[test]
+    fn feedback_past_the_first_page_stays_inside_the_filter() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut articles = Vec::new();
+        for i in 0..12 {
+            articles.push((
+                format!("in/{i}.md"),
+                format!("# 注销{i}\n\n在线注销手机卡，办理流程第{i}步。\n"),
+            ));
+            articles.push((
+                format!("out/{i}.md"),
+                format!("# 流程{i}\n\n办理流程第{i}步，手机卡注销。\n"),
+            ));
+        }
+        let articles: Vec<(&str, &str)> = articles
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let engine = engine_on(dir.path(), &articles);
+        let options = SearchOptions {
+            limit: 30,
+            // The passages are near-duplicates of one another: kept apart.
+            collapse: false,
+            ..SearchOptions::default()
+        };
+        let filters = Filters::parse(&["in"]).unwrap();
+        let results = engine.search_in("在线注销", &filters, options).unwrap();
+        assert_eq!(results.hits.len(), 12);
+        assert!(results.hits.iter().all(|h| h.path.starts_with("in/")));
+        assert_eq!(results.total, 12);
+        let within = results.within.unwrap();
+        assert_eq!((within.articles, within.matched_nothing), (12, None));
     }
 
     #[test]

@@ -23,6 +23,12 @@ pub struct TestIndex {
 impl TestIndex {
     /// An index holding `texts`, committed.
     pub fn new(texts: &[&str]) -> TestIndex {
+        let articles: Vec<(&str, &str)> = texts.iter().map(|t| ("a.md", *t)).collect();
+        TestIndex::with_paths(&articles)
+    }
+
+    /// An index holding one passage per (article path, text), committed.
+    pub fn with_paths(articles: &[(&str, &str)]) -> TestIndex {
         let (schema, fields) = Fields::build_schema();
         let index = Index::create_in_ram(schema);
         analysis::register_tokenizers(&index, &SEGMENTERS);
@@ -37,15 +43,22 @@ impl TestIndex {
             reader,
             writer,
         };
-        test.commit(texts);
+        test.commit_articles(articles);
         test
     }
 
     /// Adds `texts` as passages and commits, then reloads the reader.
     pub fn commit(&mut self, texts: &[&str]) {
-        for text in texts {
+        let articles: Vec<(&str, &str)> = texts.iter().map(|t| ("a.md", *t)).collect();
+        self.commit_articles(&articles);
+    }
+
+    /// Adds one passage per (article path, text) and commits, then reloads
+    /// the reader.
+    pub fn commit_articles(&mut self, articles: &[(&str, &str)]) {
+        for (path, text) in articles {
             let mut doc = TantivyDocument::default();
-            doc.add_text(self.fields.path, "a.md");
+            doc.add_text(self.fields.path, path);
             doc.add_u64(self.fields.line, 1);
             doc.add_text(self.fields.title, "");
             doc.add_text(self.fields.heading, "");

@@ -20,6 +20,10 @@ use tantivy::query::{
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, TERMINATED, Term};
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use super::filter::Resolved;
 use super::stats::KeptStats;
 
 /// Passages counted exactly; past it the count is a lower bound, as
@@ -159,6 +163,73 @@ pub fn flat_query(terms: &[(Term, f32)]) -> Box<dyn Query> {
             })
             .collect(),
     ))
+}
+
+/// The best `limit` passages of `flat` (the first phase's OR) inside
+/// `inside`, best first, as `TopDocs` would order them: block-max WAND runs
+/// as without the filter, and a passage outside it is skipped before it can
+/// raise the threshold. Deleted passages are never inside.
+pub fn top_pruned_inside(
+    searcher: &Searcher,
+    stats: &KeptStats,
+    flat: &dyn Query,
+    inside: &Resolved,
+    limit: usize,
+) -> tantivy::Result<Vec<(Score, DocAddress)>> {
+    let enable = EnableScoring::enabled_from_statistics_provider(stats, searcher);
+    let weight = flat.weight(enable)?;
+    let mut best = Vec::new();
+    for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+        let segment = reader.segment_id();
+        // The lowest kept score once `limit` are kept, as a min-heap.
+        let mut heap: BinaryHeap<Reverse<Ranked>> = BinaryHeap::with_capacity(limit + 1);
+        let mut threshold = Score::MIN;
+        weight.for_each_pruning(Score::MIN, reader, &mut |doc, score| {
+            if inside.contains(segment, doc) {
+                heap.push(Reverse(Ranked(score, doc)));
+                if heap.len() > limit {
+                    heap.pop();
+                }
+                if heap.len() == limit {
+                    threshold = heap.peek().map_or(Score::MIN, |r| r.0.0);
+                }
+            }
+            threshold
+        })?;
+        let ord = ord as u32;
+        best.extend(
+            heap.into_iter()
+                .map(|Reverse(Ranked(score, doc))| (score, DocAddress::new(ord, doc))),
+        );
+    }
+    best.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    best.truncate(limit);
+    Ok(best)
+}
+
+/// A passage of one segment by score, a lower document first among equal
+/// scores (as tantivy keeps them).
+#[derive(Debug, Clone, Copy)]
+struct Ranked(Score, DocId);
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+
+impl Eq for Ranked {}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0).then(other.1.cmp(&self.1))
+    }
 }
 
 /// The score of each of `addresses` under `node`, `None` where it does not
@@ -390,6 +461,61 @@ mod tests {
             texts,
             [("注销".to_string(), 2.0), ("在线".to_string(), 2.0)]
         );
+    }
+
+    #[test]
+    fn the_pruned_top_inside_a_filter_is_the_intersected_top() {
+        let mut articles = Vec::new();
+        for i in 0..60 {
+            let path = format!("{}/{i}.md", ["a", "b", "c"][i % 3]);
+            let text = match i % 4 {
+                0 => "注销 手机 注销",
+                1 => "手机 流程",
+                2 => "在线 注销 流程",
+                _ => "营业厅 办理",
+            };
+            articles.push((path, text.to_string()));
+        }
+        let articles: Vec<(&str, &str)> = articles
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let index = TestIndex::with_paths(&articles);
+        let searcher = index.searcher();
+        let doc_freqs = DocFreqs::default();
+        let stats = KeptStats {
+            searcher: &searcher,
+            doc_freqs: &doc_freqs,
+        };
+        let terms: Vec<(Term, f32)> = [("注销", 1.5), ("手机", 1.0), ("流程", 0.5)]
+            .iter()
+            .map(|(t, w)| (Term::from_field_text(index.fields.text, t), *w))
+            .collect();
+        let flat = flat_query(&terms);
+        let inside = crate::search::Filters::parse(&["a", "c/5.md"])
+            .unwrap()
+            .resolve(&searcher, index.fields.path)
+            .unwrap();
+        assert_eq!(inside.passages, 21);
+        for limit in [1, 5, 100] {
+            let pruned =
+                top_pruned_inside(&searcher, &stats, flat.as_ref(), &inside, limit).unwrap();
+            let intersected = BooleanQuery::new(vec![
+                (Occur::Must, flat.box_clone()),
+                (Occur::Must, inside.query()),
+            ]);
+            let expected = searcher
+                .search_with_statistics_provider(
+                    &intersected,
+                    &TopDocs::with_limit(limit).order_by_score(),
+                    &stats,
+                )
+                .unwrap();
+            assert_eq!(pruned.len(), expected.len(), "{limit}");
+            for (p, e) in pruned.iter().zip(&expected) {
+                assert!((p.0 - e.0).abs() < 1e-5, "{limit}: {p:?} {e:?}");
+            }
+        }
     }
 
     #[test]

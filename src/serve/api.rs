@@ -20,7 +20,7 @@ use super::live::{Live, Refreshed};
 use super::pool::Pool;
 use crate::index::{LockBusy, Wait};
 use crate::output::json::{JsonResults, JsonUpdate};
-use crate::search::{DEFAULT_SNIPPET_CHARS, QueryError, SearchOptions};
+use crate::search::{DEFAULT_SNIPPET_CHARS, Filters, QueryError, SearchOptions};
 
 /// Most hits one request can ask for, and the deepest it can page: past a
 /// thousand, a person has given up and a program should narrow the query
@@ -95,6 +95,9 @@ pub struct SearchRequest {
     /// does unless `--no-collapse`).
     #[serde(default = "default_collapse")]
     pub collapse: bool,
+    /// Where to search, as `search --in` (a repeated `in=` in a query string).
+    #[serde(default, rename = "in")]
+    pub within: Vec<String>,
 }
 
 fn default_collapse() -> bool {
@@ -110,9 +113,33 @@ fn default_snippet_chars() -> usize {
 }
 
 impl SearchRequest {
-    /// Checks the limits, and gives the engine's options for the request:
-    /// enough hits for the page and those before it.
-    fn options(&self, deadline: Instant) -> Result<SearchOptions, ApiError> {
+    /// The request in a query string. `serde_urlencoded` reads no repeated
+    /// key into a list, so the `in=` pairs are taken out first and the rest
+    /// read as the body's fields are (unknown ones refused the same way).
+    fn from_query_string(query: &str) -> Result<SearchRequest, ApiError> {
+        let mut within = Vec::new();
+        let mut rest = form_urlencoded::Serializer::new(String::new());
+        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+            if key == "in" {
+                within.push(value.into_owned());
+            } else {
+                rest.append_pair(&key, &value);
+            }
+        }
+        let mut request: SearchRequest =
+            serde_urlencoded::from_str(&rest.finish()).map_err(|e| {
+                ApiError::bad_request(
+                    "invalid_request",
+                    format!("the query string is not a search: {e}"),
+                )
+            })?;
+        request.within = within;
+        Ok(request)
+    }
+
+    /// Checks the limits and the filters, and gives the engine's options for
+    /// the request (enough hits for the page and those before it) with them.
+    fn options(&self, deadline: Instant) -> Result<(SearchOptions, Filters), ApiError> {
         let chars = self.q.chars().count();
         if chars > MAX_QUERY_CHARS {
             return Err(ApiError::bad_request(
@@ -148,13 +175,16 @@ impl SearchRequest {
                 ),
             ));
         }
-        Ok(SearchOptions {
+        let filters = Filters::parse(&self.within)
+            .map_err(|e| ApiError::bad_request("bad_filter", e.to_string()))?;
+        let options = SearchOptions {
             limit: self.offset + self.limit,
             snippet_chars: self.snippet_chars,
             explain: self.explain,
             collapse: self.collapse,
             deadline: Some(deadline),
-        })
+        };
+        Ok((options, filters))
     }
 }
 
@@ -172,13 +202,7 @@ pub async fn search_get(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     state.keys.allow_search(&headers)?;
-    let request: SearchRequest = serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
-        .map_err(|e| {
-            ApiError::bad_request(
-                "invalid_request",
-                format!("the query string is not a search: {e}"),
-            )
-        })?;
+    let request = SearchRequest::from_query_string(query.as_deref().unwrap_or(""))?;
     search(state, request).await
 }
 
@@ -195,7 +219,7 @@ pub async fn search_post(
 
 async fn search(state: Arc<AppState>, request: SearchRequest) -> Result<Response, ApiError> {
     let arrived = Instant::now();
-    let options = request.options(arrived + state.timeout)?;
+    let (options, filters) = request.options(arrived + state.timeout)?;
     state.counts.searches.fetch_add(1, Ordering::Relaxed);
     let loaded = state.live.current();
     let body = state
@@ -203,7 +227,7 @@ async fn search(state: Arc<AppState>, request: SearchRequest) -> Result<Response
         .run(move || -> Result<Vec<u8>, ApiError> {
             let results = loaded
                 .engine
-                .search(&request.q, options)
+                .search_in(&request.q, &filters, options)
                 .map_err(|e| ApiError::from_engine(&e))?;
             let json = JsonResults::page(&results, request.offset).with_time(arrived.elapsed());
             serde_json::to_vec(&json).map_err(|e| internal(&e))
@@ -245,12 +269,13 @@ pub async fn multi_search(
         .pool
         .run(move || -> Result<Vec<u8>, ApiError> {
             let mut out = b"{\"results\":[".to_vec();
-            for (i, (query, options)) in request.queries.iter().zip(options).enumerate() {
+            for (i, (query, (options, filters))) in request.queries.iter().zip(options).enumerate()
+            {
                 if i > 0 {
                     out.push(b',');
                 }
                 let started = Instant::now();
-                let result = loaded.engine.search(&query.q, options);
+                let result = loaded.engine.search_in(&query.q, &filters, options);
                 let json = match &result {
                     Ok(results) => JsonResults::page(results, query.offset),
                     // As in `--batch`: a query that cannot run says why in
@@ -537,12 +562,13 @@ mod tests {
             explain: false,
             snippet_chars: 100,
             collapse: true,
+            within: Vec::new(),
         }
     }
 
     #[test]
     fn a_page_asks_the_engine_for_the_hits_before_it_too() {
-        let options = request(10, 20).options(Instant::now()).unwrap();
+        let (options, _) = request(10, 20).options(Instant::now()).unwrap();
         assert_eq!(options.limit, 30);
     }
 
@@ -565,12 +591,36 @@ mod tests {
 
     #[test]
     fn query_strings_and_bodies_take_the_same_fields() {
-        let get: SearchRequest =
-            serde_urlencoded::from_str("q=eSIM&limit=5&offset=5&explain=true").unwrap();
-        let post: SearchRequest =
-            serde_json::from_str(r#"{"q":"eSIM","limit":5,"offset":5,"explain":true}"#).unwrap();
+        let get = SearchRequest::from_query_string(
+            "q=eSIM&limit=5&in=guides%2Fesim&offset=5&explain=true&in=*.txt",
+        )
+        .unwrap();
+        let post: SearchRequest = serde_json::from_str(
+            r#"{"q":"eSIM","limit":5,"offset":5,"explain":true,"in":["guides/esim","*.txt"]}"#,
+        )
+        .unwrap();
         assert_eq!(format!("{get:?}"), format!("{post:?}"));
-        assert!(serde_urlencoded::from_str::<SearchRequest>("q=a&lmit=5").is_err());
+        assert!(SearchRequest::from_query_string("q=a&lmit=5").is_err());
+        assert!(
+            SearchRequest::from_query_string("q=a")
+                .unwrap()
+                .within
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn bad_filters_are_refused_as_bad_filter() {
+        let now = Instant::now();
+        for bad in ["", "/etc", "a/../b", "a/[b"] {
+            let request = SearchRequest {
+                within: vec!["ok".into(), bad.into()],
+                ..request(10, 0)
+            };
+            let err = request.options(now).unwrap_err();
+            assert_eq!(err.code, "bad_filter", "{bad}");
+            assert_eq!(err.status, StatusCode::BAD_REQUEST);
+        }
     }
 
     #[test]

@@ -97,6 +97,15 @@ pub struct Results {
     #[serde(default)]
     pub corrected: Option<String>,
     pub hits: Vec<Hit>,
+    /// With `--in`: the filters as given.
+    #[serde(default, rename = "in")]
+    pub within: Option<Vec<String>>,
+    /// With `--in`: indexed articles the filters name.
+    #[serde(default)]
+    pub in_articles: Option<usize>,
+    /// With `--in` naming no article: the sentence saying so.
+    #[serde(default)]
+    pub notice: Option<String>,
     #[serde(default)]
     pub error: Option<String>,
     #[serde(default)]
