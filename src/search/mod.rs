@@ -345,6 +345,7 @@ impl Engine {
         let generation = kept::Generation::of(&searcher);
         let mut docs = Docs::default();
         let mut ranking = self.rank(&searcher, &built, filter, limit, options.deadline)?;
+        let first_total = (ranking.total, ranking.total_relation);
         let mut duplicates: HashMap<DocAddress, Vec<Duplicate>> = HashMap::new();
         if options.collapse {
             let mut depth = limit;
@@ -371,11 +372,14 @@ impl Engine {
                 ranking = self.rank(&searcher, &built, filter, depth, options.deadline)?;
             }
         }
+        // The count of the first ranking: a deeper one to fill a collapsed
+        // page past rank 10 would also count the feedback terms' matches,
+        // which `-n 10` never does.
+        let (total, total_relation) = first_total;
         let Ranking {
-            total,
-            total_relation,
             mut candidates,
             feedback,
+            ..
         } = ranking;
         candidates.truncate(limit);
         let expanded: Vec<DocAddress> = candidates
@@ -729,7 +733,8 @@ impl Engine {
     ) -> Result<Collapsed> {
         let generation = kept::Generation::of(searcher);
         let fields = &self.index.fields;
-        let mut kept: Vec<(usize, DocAddress, collapse::Shingles)> = Vec::new();
+        let mut kept: Vec<(usize, DocAddress)> = Vec::new();
+        let mut page = collapse::Kept::default();
         let mut duplicates: HashMap<DocAddress, Vec<Duplicate>> = HashMap::new();
         for (i, c) in candidates.iter().enumerate() {
             let doc = docs.get(searcher, &self.index.dir, c.address)?;
@@ -739,8 +744,8 @@ impl Engine {
                 .unwrap_or_default();
             let normalized = self.normalized.get(generation, c.address, text);
             let shingles = collapse::Shingles::of(normalized.as_str());
-            match kept.iter().find(|(_, _, k)| k.near_duplicate(&shingles)) {
-                Some((_, above, _)) => duplicates.entry(*above).or_default().push(Duplicate {
+            match page.find(&shingles).map(|k| kept[k].1) {
+                Some(above) => duplicates.entry(above).or_default().push(Duplicate {
                     path: doc
                         .get_first(fields.path)
                         .and_then(|v| v.as_str())
@@ -752,7 +757,8 @@ impl Engine {
                         .unwrap_or(0),
                 }),
                 None => {
-                    kept.push((i, c.address, shingles));
+                    kept.push((i, c.address));
+                    page.keep(shingles);
                     // Each candidate read costs a stored block: stop at a full page.
                     if kept.len() == limit {
                         break;
@@ -761,7 +767,7 @@ impl Engine {
             }
         }
         Ok(Collapsed {
-            kept: kept.into_iter().map(|(i, _, _)| i).collect(),
+            kept: kept.into_iter().map(|(i, _)| i).collect(),
             duplicates,
         })
     }
