@@ -41,16 +41,7 @@ impl Synonyms {
     /// a query with the variant also searches the standard spelling, as a
     /// group would, but not the other way round (账号 never searches 帐号).
     pub fn add_corrections(&mut self, text: &str) {
-        for line in text.lines() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let words: Vec<String> = line
-                .split_whitespace()
-                .map(|w| Normalized::new(w).as_str().trim().to_string())
-                .filter(|w| !w.is_empty())
-                .collect();
+        for words in lines_of_words(text) {
             let [variant, standard] = words.as_slice() else {
                 continue;
             };
@@ -71,16 +62,7 @@ impl Synonyms {
 
     /// Adds the groups in `text` (the file format above).
     pub fn add_groups(&mut self, text: &str) {
-        for line in text.lines() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let words: Vec<String> = line
-                .split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | '、'))
-                .map(|w| Normalized::new(w).as_str().trim().to_string())
-                .filter(|w| !w.is_empty())
-                .collect();
+        for words in lines_of_words(text) {
             if words.len() < 2 {
                 continue;
             }
@@ -153,6 +135,20 @@ impl Synonyms {
         }
         out
     }
+}
+
+/// The words of each line of a groups or corrections file (the format in
+/// the module docs), normalized; comment and blank lines give none.
+fn lines_of_words(text: &str) -> impl Iterator<Item = Vec<String>> + '_ {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(|line| {
+            line.split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | '、'))
+                .map(|w| Normalized::new(w).as_str().trim().to_string())
+                .filter(|w| !w.is_empty())
+                .collect()
+        })
 }
 
 #[cfg(test)]

@@ -734,7 +734,7 @@ impl Engine {
         let generation = kept::Generation::of(searcher);
         let fields = &self.index.fields;
         let mut kept: Vec<(usize, DocAddress)> = Vec::new();
-        let mut page = collapse::Kept::default();
+        let mut page = collapse::Page::default();
         let mut duplicates: HashMap<DocAddress, Vec<Duplicate>> = HashMap::new();
         for (i, c) in candidates.iter().enumerate() {
             let doc = docs.get(searcher, &self.index.dir, c.address)?;
@@ -788,15 +788,17 @@ impl Engine {
         fetch: usize,
     ) -> Result<Option<TopOfPlan>> {
         let damaged = |e: tantivy::TantivyError| OpenError::damaged(&self.index.dir, e);
-        let mut postings = 0u64;
-        for (term, _) in &pruned.terms {
-            postings += self.doc_freqs.get(searcher, term).map_err(damaged)?;
-        }
-        if postings < self.prune_from_postings {
+        let docs = pruned
+            .terms
+            .iter()
+            .map(|(term, _)| self.doc_freqs.get(searcher, term))
+            .collect::<tantivy::Result<Vec<u64>>>()
+            .map_err(damaged)?;
+        if docs.iter().sum::<u64>() < self.prune_from_postings {
             return Ok(None);
         }
         let wanted = fetch.max(ranking::CANDIDATES);
-        let terms = self.strongest_terms(searcher, &pruned.terms)?;
+        let terms = self.strongest_terms(searcher.num_docs(), &pruned.terms, &docs);
         let flat = topk::flat_query(&terms);
         let found = match filter {
             Some(inside)
@@ -839,31 +841,25 @@ impl Engine {
     }
 
     /// The first phase's terms: the [`ranking::FIRST_PHASE_TERMS`] that weigh
-    /// most (weight times IDF) when there are more.
+    /// most (weight times IDF, from each term's `docs`) when there are more.
     fn strongest_terms(
         &self,
-        searcher: &Searcher,
+        num_docs: u64,
         terms: &[(Term, f32)],
-    ) -> Result<Vec<(Term, f32)>> {
+        docs: &[u64],
+    ) -> Vec<(Term, f32)> {
         if terms.len() <= self.first_phase_terms {
-            return Ok(terms.to_vec());
+            return terms.to_vec();
         }
-        let num_docs = searcher.num_docs();
-        let mut weighed = Vec::with_capacity(terms.len());
-        for (term, weight) in terms {
-            let docs = self
-                .doc_freqs
-                .get(searcher, term)
-                .map_err(|e| OpenError::damaged(&self.index.dir, e))?;
-            weighed.push((
-                weight * ranking::idf(docs, num_docs),
-                (term.clone(), *weight),
-            ));
-        }
+        let mut weighed: Vec<(f32, &(Term, f32))> = terms
+            .iter()
+            .zip(docs)
+            .map(|(term, &docs)| (term.1 * ranking::idf(docs, num_docs), term))
+            .collect();
         // Stable: equal weights keep the query's order.
         weighed.sort_by(|a, b| b.0.total_cmp(&a.0));
         weighed.truncate(self.first_phase_terms);
-        Ok(weighed.into_iter().map(|(_, term)| term).collect())
+        weighed.into_iter().map(|(_, term)| term.clone()).collect()
     }
 
     /// Orders runs of passages with the same score and BM25 by path, then
@@ -1413,10 +1409,15 @@ mod tests {
             (text("注销"), 1.0),   // in one
             (text("营业厅"), 2.0), // in one, weighted twice
         ];
-        let kept = engine.strongest_terms(&searcher, &terms).unwrap();
+        let docs: Vec<u64> = terms
+            .iter()
+            .map(|(term, _)| searcher.doc_freq(term).unwrap())
+            .collect();
+        let num_docs = searcher.num_docs();
+        let kept = engine.strongest_terms(num_docs, &terms, &docs);
         assert_eq!(kept, [terms[2].clone(), terms[1].clone()]);
         engine.first_phase_terms = 3;
-        assert_eq!(engine.strongest_terms(&searcher, &terms).unwrap(), terms);
+        assert_eq!(engine.strongest_terms(num_docs, &terms, &docs), terms);
     }
 
     #[test]
