@@ -149,6 +149,8 @@ fn unreferenced_files(index: &Path) -> Vec<String> {
         ".zhsearch.lock",
         ".tantivy-meta.lock",
         ".tantivy-writer.lock",
+        // The pinyin readings, rewritten by every update after its commit.
+        "readings.fst",
     ]
     .iter()
     .map(|s| s.to_string())

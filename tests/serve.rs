@@ -789,3 +789,20 @@ fn search_corrects_a_variant_spelling_as_the_cli_does() {
             .is_none()
     );
 }
+
+#[test]
+fn search_reads_pinyin_and_homophone_typos_as_the_cli_does() {
+    let (dir, server) = seed_server(&[]);
+    for (typed, corrected) in [
+        ("zhuxiao", "注销"),
+        ("营业听", "营业厅"),
+        ("esim zhuxiao", "esim 注销"),
+    ] {
+        let answer = server.search(typed, "&explain=true").json();
+        assert_eq!(answer["corrected"], corrected, "{answer}");
+        let cli = dir.search_json(&[typed]);
+        assert_eq!(answer["total"], cli.total, "{typed}");
+        assert_eq!(answer["hits"][0]["path"], cli.hits[0].path, "{typed}");
+        assert_eq!(answer["hits"][0]["line"], cli.hits[0].line, "{typed}");
+    }
+}

@@ -16,6 +16,8 @@ mod output;
 mod filter;
 // Traditional, full-width, synonyms, questions, explain.
 mod understanding;
+// Pinyin and homophone typos (#14).
+mod typing;
 // The eval command: relevance metrics and bad question files.
 mod eval;
 // Messy input: encodings, line endings, bad files, odd names and folders.

@@ -18,6 +18,7 @@
 pub(crate) mod dictionary;
 pub(crate) mod grams;
 pub(crate) mod normalize;
+pub mod pinyin;
 pub(crate) mod script;
 pub(crate) mod segment;
 pub(crate) mod stopwords;

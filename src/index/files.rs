@@ -117,8 +117,9 @@ pub fn remove_temp_files(index_dir: &Path) {
     };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let temp =
-            name.len() == ".tmp".len() + 6 && name.starts_with(".tmp") || name == MANAGED_TEMP;
+        let temp = name.len() == ".tmp".len() + 6 && name.starts_with(".tmp")
+            || name == MANAGED_TEMP
+            || name == super::readings::READINGS_TEMP;
         if temp && entry.file_type().is_ok_and(|t| t.is_file()) {
             let _ = fs::remove_file(entry.path());
         }

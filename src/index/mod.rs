@@ -22,6 +22,7 @@
 pub(crate) mod files;
 pub(crate) mod lock;
 pub(crate) mod manifest;
+pub(crate) mod readings;
 pub(crate) mod schema;
 pub(crate) mod writer;
 
@@ -35,6 +36,7 @@ use tantivy::Index;
 use crate::analysis::{self, Segmenters};
 pub use lock::{LockBusy, Wait};
 pub use manifest::{Changes, Manifest, StoredManifest, UnpackError, UserFiles};
+pub use readings::{READINGS_FILE, Readings, searcher_commit_id};
 pub use schema::{Fields, LINE_COLUMN, PATH_COLUMN, SCHEMA_VERSION};
 pub use writer::{Notice, Progress, Rebuilt, UpdateOptions, UpdateReport, update};
 

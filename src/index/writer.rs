@@ -279,6 +279,12 @@ fn update_unlabelled(
             report
         }
     };
+    // After the commit, which it never holds up: a run killed here leaves
+    // readings of the commit before, which the next run replaces.
+    let index = Index::open_in_dir(index_dir)
+        .with_context(|| format!("cannot open the index in '{}'", index_dir.display()))?;
+    let fields = Fields::from_schema(&index.schema())?;
+    super::readings::refresh(index_dir, &index, &fields)?;
     report.skipped.extend(walk_skipped);
     report.skipped.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
     report.elapsed = started.elapsed();

@@ -122,9 +122,15 @@ fn write_query_report(
     writeln!(out, "  stop words:  {} (dropped)", list(&report.stopped))?;
     writeln!(out, "  characters:  {}", list(&report.grams))?;
     for expansion in &report.expansions {
+        // Labels padded to the width of the others.
+        let label = match expansion.source {
+            "pinyin" => "pinyin:      ",
+            "homophone" => "homophone:   ",
+            _ => "synonyms:    ",
+        };
         writeln!(
             out,
-            "  synonyms:    {} → {} (weight {})",
+            "  {label}{} → {} (weight {})",
             printable(&expansion.word),
             printable(&expansion.synonyms.join(" ")),
             expansion.weight

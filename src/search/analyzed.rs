@@ -11,7 +11,8 @@
 use super::query::{MAX_WORDS, ParsedQuery};
 use super::ranking::MAX_EXPANSIONS;
 use super::rerank::{self, Concept};
-use crate::analysis::{self, Normalized, QueryTerms, Segmenters, Synonyms};
+use super::sound::{Heard, Hearing};
+use crate::analysis::{self, Normalized, QueryTerms, Segmenter, Segmenters, Synonyms};
 
 /// Most character grams a query uses, for the same reason as [`MAX_WORDS`]:
 /// a Han word of two characters has about two grams.
@@ -33,6 +34,10 @@ pub struct AnalyzedQuery {
     pub expansions: Vec<Expansion>,
     /// What re-ranking checks each candidate for (see [`rerank::concepts`]).
     pub concepts: Vec<Concept>,
+    /// The content words in query order, with pinyin and homophone typos
+    /// read as the word they sound like (`esim zhuxiao`: esim, 注销): the
+    /// pairs that should stand close together in a passage.
+    pub near: Vec<String>,
 }
 
 /// A quoted phrase every hit must contain.
@@ -79,16 +84,33 @@ pub struct Expansion {
     /// segmentation split it differently.
     pub entry_grams: Option<Vec<(usize, String)>>,
     /// The standard spelling, when the entry is a variant of it (see
-    /// [`Synonyms::add_corrections`]).
+    /// [`Synonyms::add_corrections`]) or a homophone typo of it.
     pub correction: Option<String>,
+    /// Where the synonyms come from.
+    pub origin: Origin,
+}
+
+/// Where an [`Expansion`]'s synonyms come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A synonym group, or a variant spelling's standard one.
+    Group,
+    /// A homophone typo's word (see [`super::sound::homophones`]).
+    Homophone,
+    /// Pinyin: the first `heard` synonyms are the words it reads as, the
+    /// rest their synonyms from the groups.
+    Pinyin { heard: usize },
 }
 
 impl AnalyzedQuery {
-    /// Analyzes `parsed` with the dictionary of `segmenters` and `synonyms`.
+    /// Analyzes `parsed` with the dictionary of `segmenters` and `synonyms`,
+    /// and what `hear` finds the normalized query sounds like (see
+    /// [`super::sound`]; it gets the query's segmenter).
     pub fn new(
         parsed: &ParsedQuery,
         segmenters: &Segmenters,
         synonyms: &Synonyms,
+        hear: &dyn Fn(&str, &Segmenter) -> Vec<Heard>,
     ) -> AnalyzedQuery {
         let mut all_text = parsed.text.clone();
         for phrase in &parsed.phrases {
@@ -106,33 +128,66 @@ impl AnalyzedQuery {
         terms.grams.truncate(MAX_GRAMS);
         terms.sequence.truncate(MAX_WORDS);
 
-        let found = expansions_of(&terms, synonyms);
+        let mut found: Vec<(String, Vec<String>, Origin)> = expansions_of(&terms, synonyms)
+            .into_iter()
+            .map(|(entry, found)| (entry, found, Origin::Group))
+            .collect();
+        for heard in hear(normalized.as_str(), &segmenter) {
+            if let Some(expansion) = heard_expansion(heard, &terms, synonyms)
+                && !found.iter().any(|(entry, ..)| *entry == expansion.0)
+            {
+                found.push(expansion);
+            }
+        }
         // Synonyms are not substrings of the query: segment them with their own.
         let synonym_text: Vec<&str> = found
             .iter()
-            .flat_map(|(_, found)| found.iter().map(String::as_str))
+            .flat_map(|(_, found, _)| found.iter().map(String::as_str))
             .collect();
         let synonym_segmenter = segmenters.for_text(&synonym_text.join("\n"));
         let expansions: Vec<Expansion> = found
             .into_iter()
-            .map(|(entry, found)| Expansion {
-                entry_words: analysis::exact_terms(&segmenter, &entry),
+            .map(|(entry, found, origin)| Expansion {
+                // A pinyin entry is its Latin words, which search as themselves.
+                entry_words: match origin {
+                    Origin::Pinyin { .. } => Vec::new(),
+                    _ => analysis::exact_terms(&segmenter, &entry),
+                },
                 synonym_words: found
                     .iter()
                     .map(|s| analysis::exact_terms(&synonym_segmenter, s))
                     .collect(),
-                entry_grams: analysis::phrase_grams(&entry),
-                correction: synonyms.correction(&entry).map(str::to_string),
+                entry_grams: match origin {
+                    Origin::Pinyin { .. } => None,
+                    _ => analysis::phrase_grams(&entry),
+                },
+                correction: match origin {
+                    Origin::Group => synonyms.correction(&entry).map(str::to_string),
+                    _ => found.first().cloned(),
+                },
+                origin,
                 entry,
                 synonyms: found,
             })
             .collect();
         drop_grams_in_entries(&mut terms, &expansions);
+        let near = heard_sequence(&terms.sequence, &expansions);
+        // What the query sounds like is the concept, in full; what was
+        // typed counts as one of its synonyms.
+        let heard: Vec<(String, Vec<String>)> = expansions
+            .iter()
+            .map(|e| match (e.origin, e.synonyms.split_first()) {
+                (Origin::Group, _) | (_, None) => (e.entry.clone(), e.synonyms.clone()),
+                (_, Some((word, rest))) => {
+                    let mut others = rest.to_vec();
+                    others.push(e.entry.clone());
+                    (word.clone(), others)
+                }
+            })
+            .collect();
         let concepts = rerank::concepts(
-            &terms.sequence,
-            expansions
-                .iter()
-                .map(|e| (e.entry.as_str(), e.synonyms.as_slice())),
+            &near,
+            heard.iter().map(|(w, s)| (w.as_str(), s.as_slice())),
             synonyms,
         );
         let phrases = parsed
@@ -156,6 +211,7 @@ impl AnalyzedQuery {
             })
             .collect();
         AnalyzedQuery {
+            near,
             terms,
             ignored,
             phrases,
@@ -174,6 +230,74 @@ impl AnalyzedQuery {
     pub fn is_entry(&self, word: &str) -> bool {
         self.expansions.iter().any(|e| e.entry == word)
     }
+}
+
+/// `sequence` with the words of each pinyin or homophone entry replaced by
+/// the first word it sounds like.
+fn heard_sequence(sequence: &[String], expansions: &[Expansion]) -> Vec<String> {
+    let mut near = sequence.to_vec();
+    for expansion in expansions {
+        if expansion.origin == Origin::Group {
+            continue;
+        }
+        let Some(word) = expansion.synonyms.first() else {
+            continue;
+        };
+        let typed: Vec<String> = match expansion.origin {
+            Origin::Pinyin { .. } => expansion
+                .entry
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(str::to_string)
+                .collect(),
+            _ => expansion.entry_words.clone(),
+        };
+        if typed.is_empty() {
+            continue;
+        }
+        if let Some(at) = near
+            .windows(typed.len())
+            .position(|w| w == typed.as_slice())
+        {
+            near.splice(at..at + typed.len(), [word.clone()]);
+        }
+    }
+    near
+}
+
+/// The expansion of what the query sounds like: the heard words that are
+/// not words of the query, then (for pinyin) the first word's synonyms,
+/// [`MAX_EXPANSIONS`] in all.
+fn heard_expansion(
+    heard: Heard,
+    terms: &QueryTerms,
+    synonyms: &Synonyms,
+) -> Option<(String, Vec<String>, Origin)> {
+    let mut words: Vec<String> = heard
+        .words
+        .into_iter()
+        .filter(|w| !terms.words.contains(w))
+        .take(MAX_EXPANSIONS)
+        .collect();
+    let first = words.first()?.clone();
+    let origin = match heard.how {
+        Hearing::Homophone => Origin::Homophone,
+        Hearing::Pinyin => {
+            let heard = words.len();
+            for (_, group) in synonyms.entries_in(&first) {
+                for synonym in group {
+                    if words.len() < MAX_EXPANSIONS
+                        && !words.iter().any(|w| w == synonym)
+                        && !terms.words.iter().any(|w| w == synonym)
+                    {
+                        words.push(synonym.to_string());
+                    }
+                }
+            }
+            Origin::Pinyin { heard }
+        }
+    };
+    Some((heard.typed, words, origin))
 }
 
 /// The synonym entries found in the query with their synonyms that are not
@@ -232,7 +356,12 @@ mod tests {
         LazyLock::new(|| Segmenters::new(crate::analysis::Dictionary::builtin()));
 
     fn analyze(raw: &str) -> AnalyzedQuery {
-        AnalyzedQuery::new(&ParsedQuery::parse(raw), &SEGMENTERS, &Synonyms::builtin())
+        AnalyzedQuery::new(
+            &ParsedQuery::parse(raw),
+            &SEGMENTERS,
+            &Synonyms::builtin(),
+            &|_, _| Vec::new(),
+        )
     }
 
     #[test]

@@ -11,9 +11,11 @@ use tantivy::DocSet;
 use tantivy::query::{EnableScoring, Query};
 use tantivy::{DocAddress, Searcher};
 
+use super::analyzed::Origin;
 use super::query::{self, BuiltQuery, PartKind};
 #[cfg(doc)]
 use super::ranking;
+use super::ranking::SYNONYM_BOOST;
 use crate::index::Fields;
 
 /// How the query was understood.
@@ -45,11 +47,16 @@ pub struct QueryReport {
 /// One synonym expansion.
 #[derive(Debug, Clone, Serialize)]
 pub struct Expansion {
-    /// The group word found in the query.
+    /// The group word found in the query, or the pinyin or homophone typo
+    /// as typed.
     pub word: String,
     pub synonyms: Vec<String>,
-    /// Weight of a synonym match relative to the word itself.
+    /// Weight of a match of the first synonym relative to the word itself.
     pub weight: f32,
+    /// Where the synonyms come from: `synonyms` (a group or variant
+    /// spelling), `pinyin` (the words `word` reads as, then their
+    /// synonyms, at half the weight) or `homophone`.
+    pub source: &'static str,
 }
 
 /// Why one hit scored what it did.
@@ -105,7 +112,16 @@ impl QueryReport {
                 .map(|e| Expansion {
                     word: e.entry.clone(),
                     synonyms: e.synonyms.clone(),
-                    weight: built.synonym_weight(&e.entry),
+                    weight: built
+                        .synonym_weights(&e.entry)
+                        .first()
+                        .copied()
+                        .unwrap_or(SYNONYM_BOOST),
+                    source: match e.origin {
+                        Origin::Group => "synonyms",
+                        Origin::Homophone => "homophone",
+                        Origin::Pinyin { .. } => "pinyin",
+                    },
                 })
                 .collect(),
             ignored: analyzed.ignored.clone(),
@@ -159,10 +175,15 @@ pub fn explain_hit(
                 PartKind::Synonyms {
                     entry,
                     synonyms,
-                    weight,
+                    weights,
                 } => {
                     let mut terms = vec![(entry.as_str(), 1.0)];
-                    terms.extend(synonyms.iter().map(|s| (s.as_str(), *weight)));
+                    terms.extend(
+                        synonyms
+                            .iter()
+                            .map(String::as_str)
+                            .zip(weights.iter().copied()),
+                    );
                     (format!("{entry} or synonyms {}", synonyms.join("/")), terms)
                 }
                 PartKind::Gram(gram) => (format!("characters {gram}"), Vec::new()),

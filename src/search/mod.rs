@@ -13,6 +13,7 @@ pub(crate) mod query;
 pub(crate) mod ranking;
 pub(crate) mod rerank;
 pub(crate) mod snippet;
+pub(crate) mod sound;
 pub(crate) mod stats;
 #[cfg(test)]
 mod testing;
@@ -37,8 +38,8 @@ pub use query::{MAX_WORDS, ParsedQuery, QueryError};
 pub use snippet::{DEFAULT_SNIPPET_CHARS, Snippet};
 pub use topk::{EXACT_TOTAL_UP_TO, TotalRelation};
 
-use crate::analysis::{Segmenters, Synonyms};
-use crate::index::{LINE_COLUMN, OpenError, PATH_COLUMN, SearchIndex};
+use crate::analysis::{self, Segmenters, Synonyms};
+use crate::index::{LINE_COLUMN, OpenError, PATH_COLUMN, Readings, SearchIndex};
 use presence::Presence;
 
 /// One ranked passage.
@@ -201,6 +202,26 @@ pub struct Engine {
     /// The last `--in` filters resolved, for the searcher they were
     /// resolved on: a batch or a server asks for the same ones again.
     last_filters: Mutex<Option<KeptFilters>>,
+    /// The index's readings (see [`Readings`]), read on first use for the
+    /// searcher of its generation; `None` inside when it has none.
+    readings: Mutex<Option<KeptReadings>>,
+    /// Whether queries search what they sound like ([`sound`]); tests turn
+    /// it off to compare with the results without.
+    hears_sounds: bool,
+}
+
+/// How long a searcher keeps readings of another commit before it looks
+/// for the file of its own again.
+const READINGS_RECHECK: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The readings read for the searcher of one generation.
+struct KeptReadings {
+    generation: kept::Generation,
+    /// `None` when the index folder has none.
+    readings: Option<Arc<Readings>>,
+    /// Whether they are of the searcher's commit.
+    current: bool,
+    read_at: Instant,
 }
 
 /// Filters resolved on the searcher of one generation.
@@ -256,7 +277,35 @@ impl Engine {
             prune_from_postings: ranking::PRUNE_FROM_POSTINGS,
             first_phase_terms: ranking::FIRST_PHASE_TERMS,
             last_filters: Mutex::new(None),
+            readings: Mutex::new(None),
+            hears_sounds: true,
         })
+    }
+
+    /// The readings for `searcher`'s generation, read from the index
+    /// folder on first use. An unreadable file only turns pinyin and
+    /// homophones off: it is derived data the next update rewrites. An
+    /// update writes it just after its commit, so a searcher that moved to
+    /// the commit first reads the older file meanwhile, and looks again
+    /// [`READINGS_RECHECK`] later.
+    fn readings(&self, searcher: &Searcher) -> Option<Arc<Readings>> {
+        let generation = kept::Generation::of(searcher);
+        let mut kept = self.readings.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(k) = kept.as_ref()
+            && k.generation == generation
+            && (k.current || k.read_at.elapsed() < READINGS_RECHECK)
+        {
+            return k.readings.clone();
+        }
+        let readings = Readings::open(&self.index.dir).ok().flatten().map(Arc::new);
+        let commit = crate::index::searcher_commit_id(searcher);
+        *kept = Some(KeptReadings {
+            generation,
+            current: readings.as_ref().is_some_and(|r| r.commit == commit),
+            read_at: Instant::now(),
+            readings: readings.clone(),
+        });
+        readings
     }
 
     /// `filters` resolved on `searcher`, kept for the next search with the
@@ -548,12 +597,36 @@ impl Engine {
         searcher: &Searcher,
         parsed: &ParsedQuery,
     ) -> Result<query::BuiltQuery, QueryError> {
-        let analyzed = AnalyzedQuery::new(parsed, &self.segmenters, &self.synonyms);
         let doc_freq = |field: tantivy::schema::Field, word: &str| {
             self.doc_freqs
                 .get(searcher, &Term::from_field_text(field, word))
                 .unwrap_or(0)
         };
+        let fields = &self.index.fields;
+        let word_docs = |word: &str| {
+            [fields.text, fields.title, fields.heading]
+                .into_iter()
+                .map(|field| doc_freq(field, word))
+                .max()
+                .unwrap_or(0)
+        };
+        let gram_docs = |gram: &str| doc_freq(fields.chars, gram);
+        let counts = sound::Counts {
+            word: &word_docs,
+            gram: &gram_docs,
+        };
+        let hear = |normalized: &str, segmenter: &analysis::Segmenter| {
+            if !self.hears_sounds {
+                return Vec::new();
+            }
+            let Some(readings) = self.readings(searcher) else {
+                return Vec::new();
+            };
+            let mut heard = sound::pinyin(normalized, &readings, &counts);
+            heard.extend(sound::homophones(normalized, segmenter, &readings, &counts));
+            heard
+        };
+        let analyzed = AnalyzedQuery::new(parsed, &self.segmenters, &self.synonyms, &hear);
         let stats = query::TermStats {
             num_docs: searcher.num_docs(),
             doc_freq: &doc_freq,
@@ -1312,6 +1385,94 @@ mod tests {
             Workload::ManyQueries,
         )
         .unwrap()
+    }
+
+    /// The seed corpus's articles, for tests on real text.
+    fn seed_articles() -> Vec<(String, String)> {
+        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        let mut articles: Vec<(String, String)> = std::fs::read_dir(corpus)
+            .unwrap()
+            .flatten()
+            .map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                (name, std::fs::read_to_string(e.path()).unwrap())
+            })
+            .collect();
+        articles.sort();
+        articles
+    }
+
+    /// Engines on one index of the seed corpus: one hears sounds, one does not.
+    static SEED_ENGINES: std::sync::LazyLock<(tempfile::TempDir, Engine, Engine)> =
+        std::sync::LazyLock::new(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let articles = seed_articles();
+            let borrowed: Vec<(&str, &str)> = articles
+                .iter()
+                .map(|(n, t)| (n.as_str(), t.as_str()))
+                .collect();
+            let hearing = engine_on(dir.path(), &borrowed);
+            let segmenters = testing::SEGMENTERS.clone();
+            let opened = crate::index::open(&dir.path().join("index"), &segmenters).unwrap();
+            let mut deaf = Engine::new(
+                opened,
+                segmenters,
+                Synonyms::builtin(),
+                Workload::ManyQueries,
+            )
+            .unwrap();
+            deaf.hears_sounds = false;
+            (dir, hearing, deaf)
+        });
+
+    /// The seed corpus's Han characters and some punctuation: what the
+    /// property's queries are made of.
+    fn seed_alphabet() -> Vec<char> {
+        let mut chars: Vec<char> = seed_articles()
+            .iter()
+            .flat_map(|(_, text)| {
+                text.chars()
+                    .filter(|&c| analysis::is_han(c))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        chars.sort_unstable();
+        chars.dedup();
+        chars.extend(['，', '？', ' ', '的', '听', '消', '应']);
+        chars
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+        /// A query with no Latin letters, and none of whose spans is read
+        /// as a homophone typo, searches exactly as without pinyin and
+        /// homophones (#14).
+        #[test]
+        fn queries_with_nothing_to_hear_rank_as_without(
+            picks in proptest::collection::vec(proptest::prelude::any::<proptest::sample::Index>(), 1..12)
+        ) {
+            let alphabet = seed_alphabet();
+            let query: String = picks.iter().map(|i| alphabet[i.index(alphabet.len())]).collect();
+            let (_, hearing, deaf) = &*SEED_ENGINES;
+            let options = SearchOptions { limit: 10, explain: true, ..SearchOptions::default() };
+            let heard = hearing.search(&query, options);
+            let plain = deaf.search(&query, options);
+            match (heard, plain) {
+                (Ok(heard), Ok(plain)) => {
+                    let report = heard.report.as_ref().unwrap();
+                    proptest::prop_assume!(report.expansions.iter().all(|e| e.source == "synonyms"));
+                    let hits = |r: &SearchResults| -> Vec<(String, u64, u32)> {
+                        r.hits.iter().map(|h| (h.path.clone(), h.line, h.score.to_bits())).collect()
+                    };
+                    proptest::prop_assert_eq!(hits(&heard), hits(&plain), "{}", query);
+                    proptest::prop_assert_eq!(heard.total, plain.total);
+                    proptest::prop_assert_eq!(heard.corrected, plain.corrected);
+                }
+                (Err(a), Err(b)) => proptest::prop_assert_eq!(a.to_string(), b.to_string()),
+                (a, b) => proptest::prop_assert!(false, "{query}: {:?} vs {:?}", a.is_ok(), b.is_ok()),
+            }
+        }
     }
 
     #[test]

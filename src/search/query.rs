@@ -12,12 +12,13 @@ use tantivy::Term;
 use tantivy::query::{BooleanQuery, Occur, PhraseQuery, Query};
 use tantivy::schema::{Field, IndexRecordOption};
 
-use super::analyzed::{AnalyzedQuery, Phrase};
+use super::analyzed::{AnalyzedQuery, Origin, Phrase};
 use super::phrase;
 use super::prefix::{PrefixCache, PrefixQuery, is_lone_han};
 use super::ranking::{
-    self, ABSENT_WORD_SYNONYM_BOOST, CHARS_BOOST, FIELD_TIE_BREAKER, HEADING_BOOST,
-    PROXIMITY_BOOST, PROXIMITY_SLOP, SYNONYM_BOOST, TEXT_BOOST, TITLE_BOOST,
+    self, ABSENT_PINYIN_BOOST, ABSENT_WORD_SYNONYM_BOOST, CHARS_BOOST, FIELD_TIE_BREAKER,
+    HEADING_BOOST, PINYIN_BOOST, PROXIMITY_BOOST, PROXIMITY_SLOP, SYNONYM_BOOST, TEXT_BOOST,
+    TITLE_BOOST,
 };
 pub use super::topk::Node;
 use crate::index::Fields;
@@ -197,17 +198,17 @@ fn covered_by_grams(word: &str, grams: &[&str]) -> bool {
 }
 
 impl BuiltQuery {
-    /// What the synonyms of the group entry `entry` weigh in this query.
-    pub fn synonym_weight(&self, entry: &str) -> f32 {
+    /// What each synonym of the group entry `entry` weighs in this query.
+    pub fn synonym_weights(&self, entry: &str) -> Vec<f32> {
         self.parts
             .iter()
             .find_map(|part| match &part.kind {
                 PartKind::Synonyms {
-                    entry: e, weight, ..
-                } if e == entry => Some(*weight),
+                    entry: e, weights, ..
+                } if e == entry => Some(weights.clone()),
                 _ => None,
             })
-            .unwrap_or(SYNONYM_BOOST)
+            .unwrap_or_default()
     }
 }
 
@@ -245,8 +246,9 @@ pub enum PartKind {
     Synonyms {
         entry: String,
         synonyms: Vec<String>,
-        /// What each synonym weighs (see [`ranking::SYNONYM_BOOST`]).
-        weight: f32,
+        /// What each synonym weighs, in the order of `synonyms` (see
+        /// [`ranking::SYNONYM_BOOST`] and [`ranking::PINYIN_BOOST`]).
+        weights: Vec<f32>,
     },
     /// A character gram in the passage text.
     Gram(String),
@@ -370,16 +372,23 @@ fn synonym_parts(
             .as_ref()
             .and_then(|(_, w)| w.as_deref())
             .is_some_and(|w| is_absent(w, fields, stats));
-        let synonym_weight = if typed_is_absent {
-            ABSENT_WORD_SYNONYM_BOOST
-        } else {
-            SYNONYM_BOOST
+        let pinyin_weight = match expansion.origin {
+            Origin::Pinyin { .. } if latin_is_absent(entry, fields, stats) => ABSENT_PINYIN_BOOST,
+            _ => PINYIN_BOOST,
         };
+        let weights: Vec<f32> = (0..expansion.synonyms.len())
+            .map(|k| match expansion.origin {
+                Origin::Pinyin { heard } if k < heard => pinyin_weight,
+                Origin::Pinyin { .. } => pinyin_weight * SYNONYM_BOOST,
+                _ if typed_is_absent => ABSENT_WORD_SYNONYM_BOOST,
+                _ => SYNONYM_BOOST,
+            })
+            .collect();
         let mut weighted: Vec<(Node, Option<String>, f32)> = Vec::new();
         weighted.extend(own.map(|(q, w)| (q, w, 1.0)));
-        for words in &expansion.synonym_words {
+        for (words, &weight) in expansion.synonym_words.iter().zip(&weights) {
             if let Some((query, word)) = words_query(fields, words) {
-                weighted.push((query, word, synonym_weight));
+                weighted.push((query, word, weight));
             }
         }
         let group_docs: u64 = weighted
@@ -409,7 +418,7 @@ fn synonym_parts(
         let kind = PartKind::Synonyms {
             entry: entry.clone(),
             synonyms: expansion.synonyms.clone(),
-            weight: synonym_weight,
+            weights,
         };
         parts.push(Part::new(kind, Node::Max(alternatives, 0.0)));
     }
@@ -439,7 +448,7 @@ fn gram_parts(
 /// within [`PROXIMITY_SLOP`] of each other in the text.
 fn proximity_parts(analyzed: &AnalyzedQuery, common: &CommonTerms, fields: &Fields) -> Vec<Part> {
     let mut parts = Vec::new();
-    for pair in analyzed.terms.sequence.windows(2) {
+    for pair in analyzed.near.windows(2) {
         if pair[0] == pair[1] || common.words.contains(&pair[0]) || common.words.contains(&pair[1])
         {
             continue;
@@ -572,6 +581,19 @@ fn words_query(fields: &Fields, words: &[String]) -> Option<(Node, Option<String
             None,
         )),
     }
+}
+
+/// Whether no passage has any Latin word of `typed` (pinyin as typed,
+/// `zai xian`) as a word of any field.
+fn latin_is_absent(typed: &str, fields: &Fields, stats: &TermStats) -> bool {
+    typed
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .all(|word| {
+            [fields.text, fields.heading, fields.title]
+                .into_iter()
+                .all(|field| (stats.doc_freq)(field, word) == 0)
+        })
 }
 
 /// Whether no passage has `word`: not as a word of any field, and not in
@@ -719,7 +741,9 @@ mod tests {
     use tantivy::Searcher;
 
     fn analyze(raw: &str, synonyms: &Synonyms) -> AnalyzedQuery {
-        AnalyzedQuery::new(&ParsedQuery::parse(raw), &SEGMENTERS, synonyms)
+        AnalyzedQuery::new(&ParsedQuery::parse(raw), &SEGMENTERS, synonyms, &|_, _| {
+            Vec::new()
+        })
     }
 
     /// Builds with the statistics of `index` and runs `f` on the stages' inputs.
@@ -774,7 +798,7 @@ mod tests {
         let group = |weight| PartKind::Synonyms {
             entry: "网上".to_string(),
             synonyms: vec!["在线".to_string()],
-            weight,
+            weights: vec![weight],
         };
         assert_eq!(
             synonyms_part(&["支持在线注销", "电话注销"]),

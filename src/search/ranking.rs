@@ -37,6 +37,27 @@ pub const SYNONYM_BOOST: f32 = 0.5;
 /// where the articles say `在线`): its synonyms are the only way to find the
 /// concept and count in full. Unmeasured.
 pub const ABSENT_WORD_SYNONYM_BOOST: f32 = 1.0;
+/// Weight of a word read from the query's pinyin (`baidu` → 百度) when
+/// the articles have the Latin word as typed: below the typed word, so it
+/// ranks first. The reading's synonyms weigh this times [`SYNONYM_BOOST`].
+/// Unmeasured: InsuranceQA has no pinyin.
+pub const PINYIN_BOOST: f32 = 0.5;
+/// Weight of a word read from pinyin no article has as typed (`zhuxiao`
+/// → 注销): the reading is all the query says, so it counts nearly in full,
+/// a little below the word typed in Han. On the seed corpus `esim
+/// zhuxiao` ranks the 注销 passages of `esim 注销` first at this weight and
+/// the eSIM overview first at 0.8.
+pub const ABSENT_PINYIN_BOOST: f32 = 0.95;
+/// Most index words one piece of pinyin searches (`shouji`: 手机, 收集).
+pub const PINYIN_MAX_ALTERNATIVES: usize = 3;
+/// Least share of the first word's passages another word of the same
+/// pinyin needs to be searched too: a rare homophone is rarely meant.
+pub const PINYIN_ALTERNATIVE_SHARE: f64 = 0.1;
+/// Fewest passages a word needs for a homophone typo to be corrected to it.
+pub const HOMOPHONE_MIN_DOCS: u64 = 2;
+/// How many times more passages the corrected word must be in than could
+/// have the typed span (its rarest character pair).
+pub const HOMOPHONE_RATIO: u64 = 10;
 /// Most synonyms one query word expands to. Unmeasured.
 pub const MAX_EXPANSIONS: usize = 8;
 

@@ -198,6 +198,7 @@ impl Live {
             wait,
             user_files: config.user_files.clone(),
         };
+        let before = self.current().stamp;
         let report = index::update(
             &config.corpus,
             &config.index,
@@ -205,7 +206,11 @@ impl Live {
             options,
             &mut |_| {},
         )?;
-        let refreshed = self.refresh()?;
+        let mut refreshed = self.refresh()?;
+        if refreshed == Refreshed::Unchanged && self.current().stamp != before {
+            // The poller moved to the commit first.
+            refreshed = Refreshed::Reloaded;
+        }
         Ok(Updated {
             report,
             corpus: config.corpus,

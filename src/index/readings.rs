@@ -1,0 +1,343 @@
+//! Readings: how the index's words sound, for pinyin queries and homophone typos.
+//!
+//! A query typed in pinyin (`zhuxiao`) or with a character of the right
+//! sound but the wrong meaning (营业听 for 营业厅) has to find the words the
+//! articles really use. Both need the index's own vocabulary by sound, so
+//! each update writes [`READINGS_FILE`] beside the index: every Han word of
+//! two to [`MAX_WORD_CHARS`] characters in the passage text, keyed by its
+//! toneless pinyin (`zhuxiao` → 注销), as one FST set, so a search reads
+//! only the keys it asks for. Single characters need no file: their
+//! readings are in [`crate::analysis::pinyin`]'s static tables.
+//!
+//! A word's reading comes from pinyin-data's phrase list where the word is
+//! in it (so 银行 reads `yinhang`, never `yinxing`), else from its
+//! characters, every reading of each (up to [`MAX_READINGS_PER_WORD`]
+//! combinations). The file is derived data: a missing or older one only
+//! turns pinyin off until the next update rewrites it, and it never decides
+//! which passages exist.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use fst::{IntoStreamer, Streamer};
+use tantivy::Index;
+
+use super::Fields;
+use crate::analysis::is_han;
+use crate::analysis::pinyin::toneless;
+
+/// The file of readings in the index folder.
+pub const READINGS_FILE: &str = "readings.fst";
+/// Where it is written before it replaces the file by rename.
+pub const READINGS_TEMP: &str = "readings.fst.tmp";
+/// Its first bytes, with the format's version.
+const MAGIC: &[u8; 8] = b"ZHREAD02";
+/// Bytes before the FST: magic and commit id.
+const HEADER: usize = 8 + 8;
+/// Most readings one word gets from its characters: 携号转网 alone has
+/// nine (号 and 转 have three readings each), and the first ones (each
+/// character's most common reading first) are the likely ones.
+const MAX_READINGS_PER_WORD: usize = 8;
+/// Longest word (in characters) given readings: longer ones are names and
+/// phrases nobody types in pinyin whole.
+pub const MAX_WORD_CHARS: usize = 8;
+/// Separates a word's reading from the word in a key.
+const SEPARATOR: u8 = 0;
+
+/// The readings of one index commit (see the module docs).
+pub struct Readings {
+    /// The tantivy commit they were made for (see [`commit_id`]).
+    pub commit: u64,
+    /// `reading \0 word` for every word.
+    words: fst::Set<Vec<u8>>,
+}
+
+impl Readings {
+    /// The readings file in `index_dir`; `None` when there is none, or one
+    /// in another format (an older zhsearch wrote it; the next update
+    /// replaces it).
+    pub fn open(index_dir: &Path) -> Result<Option<Readings>> {
+        let path = index_dir.join(READINGS_FILE);
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot read '{}'", path.display()));
+            }
+        };
+        Ok(Readings::from_bytes(bytes))
+    }
+
+    fn from_bytes(mut bytes: Vec<u8>) -> Option<Readings> {
+        if bytes.len() < HEADER || &bytes[..8] != MAGIC {
+            return None;
+        }
+        let commit = u64::from_le_bytes(bytes[8..16].try_into().ok()?);
+        bytes.drain(..HEADER);
+        Some(Readings {
+            commit,
+            words: fst::Set::new(bytes).ok()?,
+        })
+    }
+
+    /// The index's words of two characters or more whose toneless pinyin
+    /// is `letters` (`xian`: 西安, but not the lone 先), in byte order.
+    pub fn words_read_as(&self, letters: &str) -> Vec<String> {
+        let mut from = letters.as_bytes().to_vec();
+        from.push(SEPARATOR);
+        let mut to = letters.as_bytes().to_vec();
+        to.push(SEPARATOR + 1);
+        let mut stream = self.words.range().ge(&from).lt(&to).into_stream();
+        let mut found = Vec::new();
+        while let Some(key) = stream.next() {
+            if let Ok(word) = std::str::from_utf8(&key[from.len()..]) {
+                found.push(word.to_string());
+            }
+        }
+        found
+    }
+
+    /// How many (reading, word) entries there are.
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// Whether no word has a reading.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+}
+
+/// Writes the readings of `index`'s last commit to `index_dir`, unless the
+/// file there already is for that commit. Words the previous file had keep
+/// their readings from it; only new words are looked up (loading
+/// pinyin-data's phrase list takes about half a second).
+pub fn refresh(index_dir: &Path, index: &Index, fields: &Fields) -> Result<()> {
+    let context = || {
+        format!(
+            "cannot write the pinyin readings in '{}'",
+            index_dir.display()
+        )
+    };
+    let commit = commit_id(index).with_context(context)?;
+    let previous = Readings::open(index_dir).ok().flatten();
+    if previous.as_ref().is_some_and(|p| p.commit == commit) {
+        return Ok(());
+    }
+    let vocabulary = vocabulary(index, fields).with_context(context)?;
+    let known = previous.as_ref().map(known_readings).unwrap_or_default();
+    let bytes = build(commit, &vocabulary, &known).with_context(context)?;
+    let path = index_dir.join(READINGS_FILE);
+    let temp = index_dir.join(READINGS_TEMP);
+    (|| -> std::io::Result<()> {
+        let mut file = fs::File::create(&temp)?;
+        file.write_all(&bytes)?;
+        file.sync_all()?;
+        fs::rename(&temp, &path)
+    })()
+    .with_context(context)?;
+    Ok(())
+}
+
+/// What names `index`'s last commit: its segments with their deletes (an
+/// opstamp does not: a rebuild starts counting again, and a commit that
+/// changed nothing needs no new readings).
+pub fn commit_id(index: &Index) -> Result<u64> {
+    let metas = index.load_metas()?;
+    Ok(segments_id(
+        metas
+            .segments
+            .iter()
+            .map(|s| (s.id().uuid_string(), s.delete_opstamp())),
+    ))
+}
+
+/// [`commit_id`] of the commit `searcher` reads.
+pub fn searcher_commit_id(searcher: &tantivy::Searcher) -> u64 {
+    segments_id(
+        searcher
+            .segment_readers()
+            .iter()
+            .map(|r| (r.segment_id().uuid_string(), r.delete_opstamp())),
+    )
+}
+
+fn segments_id(segments: impl Iterator<Item = (String, Option<u64>)>) -> u64 {
+    let mut named: Vec<String> = segments
+        .map(|(id, deletes)| format!("{id}.{deletes:?}"))
+        .collect();
+    named.sort();
+    xxhash_rust::xxh3::xxh3_64(named.join(" ").as_bytes())
+}
+
+/// The Han words of two to [`MAX_WORD_CHARS`] characters in the passage text.
+fn vocabulary(index: &Index, fields: &Fields) -> Result<BTreeSet<String>> {
+    let reader = index.reader()?;
+    let searcher = reader.searcher();
+    let mut words: BTreeSet<String> = BTreeSet::new();
+    for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(fields.text)?;
+        let mut terms = inverted.terms().stream()?;
+        while terms.advance() {
+            let Ok(word) = std::str::from_utf8(terms.key()) else {
+                continue;
+            };
+            let chars = word.chars().count();
+            if (2..=MAX_WORD_CHARS).contains(&chars) && word.chars().all(is_han) {
+                words.insert(word.to_string());
+            }
+        }
+    }
+    Ok(words)
+}
+
+/// The readings `previous` gives each word.
+fn known_readings(previous: &Readings) -> HashMap<String, Vec<String>> {
+    let mut known: HashMap<String, Vec<String>> = HashMap::new();
+    let mut stream = previous.words.stream();
+    while let Some(key) = stream.next() {
+        let Some(at) = key.iter().position(|&b| b == SEPARATOR) else {
+            continue;
+        };
+        if let (Ok(reading), Ok(word)) = (
+            std::str::from_utf8(&key[..at]),
+            std::str::from_utf8(&key[at + 1..]),
+        ) {
+            known
+                .entry(word.to_string())
+                .or_default()
+                .push(reading.to_string());
+        }
+    }
+    known
+}
+
+/// The file's bytes for `vocabulary`.
+fn build(
+    commit: u64,
+    vocabulary: &BTreeSet<String>,
+    known: &HashMap<String, Vec<String>>,
+) -> Result<Vec<u8>> {
+    let mut keys: Vec<Vec<u8>> = Vec::new();
+    for word in vocabulary.iter().filter(|w| w.chars().count() >= 2) {
+        let readings = match known.get(word) {
+            Some(readings) => readings.clone(),
+            None => readings_of(word),
+        };
+        for reading in readings {
+            let mut key = reading.into_bytes();
+            key.push(SEPARATOR);
+            key.extend_from_slice(word.as_bytes());
+            keys.push(key);
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(&commit.to_le_bytes());
+    let mut words = fst::SetBuilder::new(bytes)?;
+    words.extend_iter(keys)?;
+    let bytes = words.into_inner()?;
+    if Readings::from_bytes(bytes.clone()).is_none() {
+        bail!("the readings just built do not read back");
+    }
+    Ok(bytes)
+}
+
+/// The toneless readings of the Han word `word` (see the module docs),
+/// each its syllables run together (`zhuxiao`); none when a character has
+/// no reading.
+pub fn readings_of(word: &str) -> Vec<String> {
+    let segments = pinyin_phrases::match_word_pinyin(word);
+    let covered: String = segments.iter().map(|(text, _)| text.as_str()).collect();
+    if covered != word {
+        return Vec::new();
+    }
+    let mut readings = vec![String::new()];
+    for (text, pinyin) in &segments {
+        let syllables: Option<Vec<&str>> = pinyin.split_whitespace().map(toneless).collect();
+        let Some(syllables) = syllables else {
+            return Vec::new();
+        };
+        let alternatives: Vec<String> = if text.chars().count() == 1 {
+            // A lone character: each of its readings.
+            let mut all: Vec<String> = Vec::new();
+            for s in syllables {
+                if !all.iter().any(|a| a == s) {
+                    all.push(s.to_string());
+                }
+            }
+            all
+        } else if syllables.len() == text.chars().count() {
+            // A word of the phrase list: its one reading.
+            vec![syllables.concat()]
+        } else {
+            return Vec::new();
+        };
+        readings = readings
+            .iter()
+            .flat_map(|r| alternatives.iter().map(move |a| format!("{r}{a}")))
+            .take(MAX_READINGS_PER_WORD)
+            .collect();
+    }
+    readings.retain(|r| !r.is_empty());
+    readings
+}
+
+#[cfg(test)]
+impl Readings {
+    /// Readings of `words`, as an update would write them.
+    pub(crate) fn of_words(words: &[&str]) -> Readings {
+        let vocabulary = words.iter().map(|w| w.to_string()).collect();
+        Readings::from_bytes(build(1, &vocabulary, &HashMap::new()).unwrap()).unwrap()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phrase_readings_settle_heteronyms() {
+        assert_eq!(readings_of("银行"), ["yinhang"]);
+        assert_eq!(readings_of("行业"), ["hangye"]);
+        assert_eq!(readings_of("注销"), ["zhuxiao"]);
+        assert_eq!(readings_of("西安"), ["xian"]);
+        assert_eq!(readings_of("营业厅"), ["yingyeting"]);
+    }
+
+    #[test]
+    fn words_outside_the_phrase_list_read_by_character() {
+        let readings = readings_of("携号转网");
+        assert!(
+            readings.contains(&"xiehaozhuanwang".to_string()),
+            "{readings:?}"
+        );
+        assert!(readings.len() <= MAX_READINGS_PER_WORD);
+        assert_eq!(readings_of("卡"), ["ka", "qia"]);
+    }
+
+    #[test]
+    fn the_file_reads_back_what_was_built() {
+        let vocabulary: BTreeSet<String> = ["西安", "现场", "注销", "先"]
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let bytes = build(7, &vocabulary, &HashMap::new()).unwrap();
+        let readings = Readings::from_bytes(bytes).unwrap();
+        assert_eq!(readings.commit, 7);
+        assert_eq!(readings.words_read_as("xian"), ["西安"]);
+        assert!(
+            readings.words_read_as("xia").is_empty(),
+            "no prefix matches"
+        );
+        assert_eq!(readings.words_read_as("zhuxiao"), ["注销"]);
+        let known = known_readings(&readings);
+        assert_eq!(known["注销"], ["zhuxiao"]);
+        assert!(Readings::from_bytes(b"ZHREAD00".to_vec()).is_none());
+    }
+}
