@@ -87,7 +87,8 @@ fn pinyin_shows_in_explain_and_in_the_terminal() {
 }
 
 /// A Latin word the articles use ranks as itself first; the words its
-/// letters read as in pinyin come after it.
+/// letters read as in pinyin, when the articles have them more often, come
+/// after it.
 #[test]
 fn a_latin_word_the_articles_use_stays_itself() {
     let dir = TestDir::new();
@@ -96,6 +97,7 @@ fn a_latin_word_the_articles_use_stays_itself() {
         "# 搜索\n\n用baidu搜索运营商的客服电话。\n",
     );
     dir.create("corpus/han.md", "# 搜索\n\n用百度搜索运营商的客服电话。\n");
+    dir.create("corpus/more.md", "# 百度\n\n百度地图能找到营业厅。\n");
     let results = dir.search_json(&["baidu"]);
     assert_eq!(results.hits[0].path, "latin.md", "as typed first");
     assert!(

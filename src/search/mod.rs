@@ -611,9 +611,12 @@ impl Engine {
                 .unwrap_or(0)
         };
         let gram_docs = |gram: &str| doc_freq(fields.chars, gram);
+        let dictionary = self.segmenters.dictionary();
+        let language = |word: &str| dictionary.freq(word).unwrap_or(0);
         let counts = sound::Counts {
             word: &word_docs,
             gram: &gram_docs,
+            language: &language,
         };
         let hear = |normalized: &str, segmenter: &analysis::Segmenter| {
             if !self.hears_sounds {

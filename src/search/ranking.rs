@@ -53,8 +53,10 @@ pub const PINYIN_MAX_ALTERNATIVES: usize = 3;
 /// Least share of the first word's passages another word of the same
 /// pinyin needs to be searched too: a rare homophone is rarely meant.
 pub const PINYIN_ALTERNATIVE_SHARE: f64 = 0.1;
-/// Fewest passages a word needs for a homophone typo to be corrected to it.
-pub const HOMOPHONE_MIN_DOCS: u64 = 2;
+/// Fewest passages a word needs for a homophone typo to be corrected to
+/// it. On InsuranceQA at 2, 多晚 (how late) was corrected to 多万 (of
+/// `100多万`, 3 passages).
+pub const HOMOPHONE_MIN_DOCS: u64 = 5;
 /// How many times more passages the corrected word must be in than could
 /// have the typed span (its rarest character pair).
 pub const HOMOPHONE_RATIO: u64 = 10;

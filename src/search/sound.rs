@@ -21,8 +21,6 @@ use super::ranking::{
 /// Longest word, in syllables, looked for in a pinyin run: the readings
 /// hold words of up to eight characters.
 const MAX_WORD_SYLLABLES: usize = 8;
-/// Most reading combinations tried for one typed span.
-const MAX_SPAN_READINGS: usize = 16;
 
 /// Query text and the index words it sounds like.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,23 +42,29 @@ pub enum Hearing {
     Homophone,
 }
 
-/// Passage counts of the index, as a search sees them.
+/// Passage counts of the index, as a search sees them, and how common a
+/// word is in the language.
 pub struct Counts<'a> {
     /// Passages whose text, title or heading has the word.
     pub word: &'a dyn Fn(&str) -> u64,
     /// Passages whose chars field has the gram (a character pair).
     pub gram: &'a dyn Fn(&str) -> u64,
+    /// The word's frequency in jieba's dictionary, 0 when it is none.
+    pub language: &'a dyn Fn(&str) -> u64,
 }
 
 /// The pinyin runs of `normalized` read as words of the index.
 ///
 /// Each run is cut into the words that cover most of its syllables with
 /// words of two syllables or more (fewest pieces, then most passages); a
-/// run with no such word is not taken for pinyin (`mineo` is `mi ne o`, but
-/// no word). A syllable left between words is its most frequent lone
-/// character. Each piece keeps the words of its exact reading that have at
-/// least [`PINYIN_ALTERNATIVE_SHARE`] of the first one's passages, at most
-/// [`PINYIN_MAX_ALTERNATIVES`].
+/// run with fewer than half its syllables in such words is not taken for
+/// pinyin (`mineo` is `mi ne o`, but no word; `obamacare` has only 巴马).
+/// A syllable left between words is its most frequent lone character. Each
+/// piece keeps the words of its exact reading that have at least
+/// [`PINYIN_ALTERNATIVE_SHARE`] of the first one's passages, at most
+/// [`PINYIN_MAX_ALTERNATIVES`]. A Latin word the index has as typed is
+/// read only as words in more passages than it (`suze` stays Suze, not
+/// the rarer 苏泽).
 pub fn pinyin(normalized: &str, readings: &Readings, counts: &Counts) -> Vec<Heard> {
     let mut heard = Vec::new();
     for run in pinyin_runs(normalized) {
@@ -160,19 +164,26 @@ fn read_run(normalized: &str, run: &PinyinRun, readings: &Readings, counts: &Cou
     let Some((score, pieces)) = best else {
         return Vec::new();
     };
-    if score.in_words == 0 {
+    let syllables = run.splits.iter().map(|s| s.len() - 1).min().unwrap_or(0);
+    if score.in_words == 0 || score.in_words * 2 < syllables {
         return Vec::new();
     }
     pieces
         .into_iter()
         .filter_map(|letters| {
             let typed = run.typed(normalized, letters.clone()).to_string();
+            // The Latin words of the piece, as the index has them.
+            let as_typed = typed
+                .split(|c: char| !c.is_alphanumeric())
+                .map(|w| (counts.word)(w))
+                .max()
+                .unwrap_or(0);
             let Some(words) = lookups.get(&letters) else {
                 // A lone syllable: its most frequent character in the index.
                 let lone = chars_read_as(&run.letters[letters])
                     .iter()
                     .map(|c| (c, (counts.word)(c.encode_utf8(&mut [0; 4]))))
-                    .filter(|&(_, docs)| docs > 0)
+                    .filter(|&(_, docs)| docs > as_typed)
                     .max_by_key(|&(c, docs)| (docs, std::cmp::Reverse(*c)))?;
                 return Some(Heard {
                     typed,
@@ -180,13 +191,13 @@ fn read_run(normalized: &str, run: &PinyinRun, readings: &Readings, counts: &Cou
                     how: Hearing::Pinyin,
                 });
             };
-            let first = words.first()?;
+            let first = words.first().filter(|w| w.docs > as_typed)?;
             let floor = first.docs as f64 * PINYIN_ALTERNATIVE_SHARE;
             Some(Heard {
                 typed,
                 words: words
                     .iter()
-                    .filter(|w| w.docs as f64 >= floor)
+                    .filter(|w| w.docs as f64 >= floor && w.docs > as_typed)
                     .take(PINYIN_MAX_ALTERNATIVES)
                     .map(|w| w.word.clone())
                     .collect(),
@@ -204,11 +215,14 @@ fn read_run(normalized: &str, run: &PinyinRun, readings: &Readings, counts: &Cou
 /// word apart: 营业听 is 营业 + 听), or into one word the index lacks (jieba
 /// joined unknown characters: 运应商), with no stop word at either end. It is
 /// corrected when it is no word of the index and a word of the index of
-/// the same length reads the same (any reading of each character), shares
-/// a character in the same place, is in at least [`HOMOPHONE_MIN_DOCS`]
-/// passages and in [`HOMOPHONE_RATIO`] times as many passages as could
-/// have the span (its rarest character pair). A span that is itself a word
-/// of the index is never corrected. Longer spans go first; spans never overlap.
+/// the same length reads as it does (each character's most common
+/// reading: an input method offers those first), shares a character in the
+/// same place, is in at least [`HOMOPHONE_MIN_DOCS`] passages and in
+/// [`HOMOPHONE_RATIO`] times as many passages as could have the span (its
+/// rarest character pair), and, when the span is a word of jieba's
+/// dictionary, is that many times as frequent there (加给 is no typo of
+/// 嫁给). A span that is itself a word of the index is never corrected.
+/// Longer spans go first; spans never overlap.
 pub fn homophones(
     normalized: &str,
     segmenter: &Segmenter,
@@ -282,33 +296,25 @@ fn homophone_of(span: &str, readings: &Readings, counts: &Counts) -> Option<Stri
         .windows(2)
         .map(|pair| (counts.gram)(&String::from_iter(pair)))
         .min()?;
-    let mut keys = vec![String::new()];
+    let mut key = String::new();
     for &c in &chars {
-        let sounds = char_readings(c);
-        if sounds.is_empty() {
-            return None;
-        }
-        keys = keys
-            .iter()
-            .flat_map(|k| sounds.iter().map(move |s| format!("{k}{s}")))
-            .take(MAX_SPAN_READINGS)
-            .collect();
+        key.push_str(char_readings(c).first()?);
     }
-    let mut best: Option<Sounding> = None;
-    for key in keys {
-        for sounding in soundings(&key, readings, counts) {
+    let in_language = (counts.language)(span);
+    soundings(&key, readings, counts)
+        .into_iter()
+        .filter(|sounding| {
             let candidate: Vec<char> = sounding.word.chars().collect();
-            let fits = candidate.len() == chars.len()
+            candidate.len() == chars.len()
                 && candidate != chars
                 && candidate.iter().zip(&chars).any(|(a, b)| a == b)
                 && sounding.docs >= HOMOPHONE_MIN_DOCS
-                && sounding.docs >= could_have_span.saturating_mul(HOMOPHONE_RATIO);
-            if fits && best.as_ref().is_none_or(|b| sounding.docs > b.docs) {
-                best = Some(sounding);
-            }
-        }
-    }
-    best.map(|b| b.word)
+                && sounding.docs >= could_have_span.saturating_mul(HOMOPHONE_RATIO)
+                && (counts.language)(&sounding.word) >= in_language.saturating_mul(HOMOPHONE_RATIO)
+        })
+        // Most passages first (see `soundings`).
+        .map(|sounding| sounding.word)
+        .next()
 }
 
 #[cfg(test)]
@@ -327,9 +333,14 @@ mod tests {
                 .map(|(_, n)| *n)
                 .sum()
         };
+        let language = |w: &str| match w {
+            "加给" | "嫁给" => 3,
+            _ => 0,
+        };
         f(&Counts {
             word: &word,
             gram: &gram,
+            language: &language,
         })
     }
 
@@ -345,6 +356,9 @@ mod tests {
         ("西安", 3),
         ("卡", 50),
         ("咖", 1),
+        ("嫁给", 20),
+        ("苏泽", 2),
+        ("suze", 6),
     ];
 
     fn readings() -> Readings {
@@ -395,6 +409,11 @@ mod tests {
         assert!(heard_pinyin("ka").is_empty());
         assert!(heard_pinyin("mineo").is_empty());
         assert!(heard_pinyin("esim docomo").is_empty());
+        assert!(heard_pinyin("obamacare").is_empty(), "only bama is a word");
+        assert!(
+            heard_pinyin("suze").is_empty(),
+            "the index has suze, and more than 苏泽"
+        );
     }
 
     fn heard_homophones(query: &str, words: &[(&str, u64)]) -> Vec<(String, Vec<String>)> {
@@ -422,6 +441,10 @@ mod tests {
     #[test]
     fn words_of_the_index_and_common_spans_are_never_corrected() {
         assert!(heard_homophones("营业厅", WORDS).is_empty());
+        assert!(
+            heard_homophones("加给我", WORDS).is_empty(),
+            "加给 is a word of the language as common as 嫁给"
+        );
         let mut words = WORDS.to_vec();
         words.push(("营业听", 1));
         assert!(
