@@ -159,6 +159,11 @@ pub struct SearchArgs {
     /// best-ranked copy ("also at PATH:LINE").
     #[arg(long)]
     pub no_collapse: bool,
+    /// Also read a word of two to six consonants as the initials of Chinese words: `zx` searches
+    /// the most frequent words whose syllables start z, x (注销, 在线). Off by default: initials
+    /// match far too much.
+    #[arg(long)]
+    pub pinyin_initials: bool,
     /// Update the index from the corpus first (what `zhsearch index` does), waiting for another
     /// update to finish if one is running.
     #[arg(long)]

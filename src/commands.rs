@@ -183,6 +183,7 @@ fn run_search(args: &SearchArgs) -> Result<Exit> {
         snippet_chars: args.snippet_chars as usize,
         explain: args.explain,
         collapse: !args.no_collapse,
+        pinyin_initials: args.pinyin_initials,
         deadline: None,
     };
     let stdout = io::stdout();

@@ -805,4 +805,7 @@ fn search_reads_pinyin_and_homophone_typos_as_the_cli_does() {
         assert_eq!(answer["hits"][0]["path"], cli.hits[0].path, "{typed}");
         assert_eq!(answer["hits"][0]["line"], cli.hits[0].line, "{typed}");
     }
+    let initials = server.search("zx", "&pinyin_initials=true").json();
+    assert_eq!(initials["corrected"], "注销", "{initials}");
+    assert_eq!(server.search("zx", "").json()["total"], 0);
 }

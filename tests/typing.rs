@@ -186,3 +186,33 @@ fn an_index_without_readings_still_searches() {
     assert!(dir.path().join("index/readings.fst").exists());
     assert!(!dir.search_json(&["zhuxiao"]).hits.is_empty());
 }
+
+#[test]
+fn initials_only_search_behind_their_option() {
+    let dir = TestDir::with_seed_corpus();
+    assert!(dir.search_json(&["zx"]).hits.is_empty(), "off by default");
+    let results = dir.search_json(&["--pinyin-initials", "--explain", "esim zx"]);
+    assert_eq!(results.corrected.as_deref(), Some("esim 注销"));
+    let expansion = &results.explain.as_ref().unwrap()["expansions"][0];
+    assert_eq!(expansion["source"], "pinyin initials");
+    assert_eq!(expansion["synonyms"][0], "注销");
+    // Initials are ambiguous (zx is 在线 too): the first hit has one of
+    // the words they read as, marked.
+    let words: Vec<&str> = expansion["synonyms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert!(
+        marks(&results.hits[0].snippet).any(|m| words.iter().any(|w| m.contains(w))),
+        "{}",
+        results.hits[0].snippet
+    );
+    // A word with a vowel is no run of initials.
+    let esim = dir.search_json(&["--pinyin-initials", "--explain", "esim"]);
+    assert_eq!(
+        esim.explain.as_ref().unwrap()["expansions"],
+        serde_json::json!([])
+    );
+}

@@ -105,6 +105,25 @@ impl Readings {
         found
     }
 
+    /// The index's words of two characters or more whose syllables start
+    /// with the letters `initials` in turn (`zx`: 注销, 在线, 最新), at
+    /// most `limit` of them, in byte order.
+    pub fn words_with_initials(&self, initials: &str, limit: usize) -> Vec<String> {
+        let automaton = Initials::new(initials.as_bytes());
+        let mut stream = self.words.search(automaton).into_stream();
+        let mut found = Vec::new();
+        while let Some(key) = stream.next() {
+            if found.len() >= limit {
+                break;
+            }
+            let Some(at) = key.iter().position(|&b| b == SEPARATOR) else {
+                continue;
+            };
+            found.extend(decode_word(&key[at + 1..]));
+        }
+        found
+    }
+
     /// How many (reading, word) entries there are.
     pub fn len(&self) -> usize {
         self.words.len()
@@ -114,6 +133,84 @@ impl Readings {
     pub fn is_empty(&self) -> bool {
         self.words.is_empty()
     }
+}
+
+/// Matches the keys whose reading is syllables starting with the given
+/// initials, one each, then the separator (and any word).
+struct Initials<'a> {
+    initials: &'a [u8],
+}
+
+impl<'a> Initials<'a> {
+    fn new(initials: &'a [u8]) -> Self {
+        Initials { initials }
+    }
+}
+
+/// Where the automaton may be: `None` past the separator (every word
+/// matches), else each way of having read the key so far: syllables
+/// started, and the letters of the current one (at most six).
+type InitialsState = Option<Vec<(u8, [u8; 6], u8)>>;
+
+impl fst::Automaton for Initials<'_> {
+    type State = InitialsState;
+
+    fn start(&self) -> InitialsState {
+        Some(vec![(0, [0; 6], 0)])
+    }
+
+    fn is_match(&self, state: &InitialsState) -> bool {
+        state.is_none()
+    }
+
+    fn can_match(&self, state: &InitialsState) -> bool {
+        state.as_ref().is_none_or(|ways| !ways.is_empty())
+    }
+
+    fn accept(&self, state: &InitialsState, byte: u8) -> InitialsState {
+        let ways = state.as_ref()?;
+        let complete = |letters: &[u8]| {
+            std::str::from_utf8(letters)
+                .is_ok_and(|s| crate::analysis::pinyin::syllable_id(s).is_some())
+        };
+        if byte == SEPARATOR {
+            let done = ways.iter().any(|&(k, letters, len)| {
+                usize::from(k) == self.initials.len() && complete(&letters[..usize::from(len)])
+            });
+            return if done { None } else { Some(Vec::new()) };
+        }
+        let mut next = Vec::new();
+        for &(k, letters, len) in ways {
+            let current = &letters[..usize::from(len)];
+            // The same syllable, one letter longer.
+            if len > 0 && usize::from(len) < letters.len() {
+                let mut longer = letters;
+                longer[usize::from(len)] = byte;
+                if is_syllable_prefix(&longer[..usize::from(len) + 1]) {
+                    next.push((k, longer, len + 1));
+                }
+            }
+            // The next syllable, when this one is whole.
+            if (len == 0 || complete(current)) && self.initials.get(usize::from(k)) == Some(&byte) {
+                let mut first = [0; 6];
+                first[0] = byte;
+                next.push((k + 1, first, 1));
+            }
+        }
+        next.sort_unstable();
+        next.dedup();
+        Some(next)
+    }
+}
+
+/// Whether some syllable starts with `letters`.
+fn is_syllable_prefix(letters: &[u8]) -> bool {
+    let Ok(letters) = std::str::from_utf8(letters) else {
+        return false;
+    };
+    let syllables = crate::analysis::pinyin::SYLLABLES;
+    let at = syllables.partition_point(|s| *s < letters);
+    syllables.get(at).is_some_and(|s| s.starts_with(letters))
 }
 
 /// Writes the readings of `index`'s last commit to `index_dir`, unless the
@@ -346,6 +443,30 @@ mod tests {
         );
         assert!(readings.len() <= MAX_READINGS_PER_WORD);
         assert_eq!(readings_of("卡"), ["ka", "qia"]);
+    }
+
+    #[test]
+    fn initials_find_the_words_whose_syllables_they_start() {
+        let vocabulary: BTreeSet<String> = ["注销", "在线", "西安", "现场", "销户", "营业厅"]
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let readings =
+            Readings::from_bytes(build(1, &vocabulary, &HashMap::new()).unwrap()).unwrap();
+        let mut zx = readings.words_with_initials("zx", 10);
+        zx.sort();
+        assert_eq!(zx, ["在线", "注销"]);
+        assert_eq!(
+            readings.words_with_initials("xa", 10),
+            ["西安"],
+            "xi an, not xian"
+        );
+        assert_eq!(readings.words_with_initials("yyt", 10), ["营业厅"]);
+        assert!(
+            readings.words_with_initials("z", 10).is_empty(),
+            "one syllable per initial"
+        );
+        assert_eq!(readings.words_with_initials("zx", 1).len(), 1);
     }
 
     #[test]

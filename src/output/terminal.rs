@@ -125,6 +125,7 @@ fn write_query_report(
         // Labels padded to the width of the others.
         let label = match expansion.source {
             "pinyin" => "pinyin:      ",
+            "pinyin initials" => "initials:    ",
             "homophone" => "homophone:   ",
             _ => "synonyms:    ",
         };

@@ -97,9 +97,10 @@ pub enum Origin {
     Group,
     /// A homophone typo's word (see [`super::sound::homophones`]).
     Homophone,
-    /// Pinyin: the first `heard` synonyms are the words it reads as, the
-    /// rest their synonyms from the groups.
-    Pinyin { heard: usize },
+    /// Pinyin, or with `initials` the initials of the syllables: the
+    /// first `heard` synonyms are the words it reads as, the rest their
+    /// synonyms from the groups.
+    Pinyin { heard: usize, initials: bool },
 }
 
 impl AnalyzedQuery {
@@ -280,9 +281,10 @@ fn heard_expansion(
         .take(MAX_EXPANSIONS)
         .collect();
     let first = words.first()?.clone();
+    let heard_how = heard.how;
     let origin = match heard.how {
         Hearing::Homophone => Origin::Homophone,
-        Hearing::Pinyin => {
+        Hearing::Pinyin | Hearing::Initials => {
             let heard = words.len();
             for (_, group) in synonyms.entries_in(&first) {
                 for synonym in group {
@@ -294,7 +296,10 @@ fn heard_expansion(
                     }
                 }
             }
-            Origin::Pinyin { heard }
+            Origin::Pinyin {
+                heard,
+                initials: heard_how == Hearing::Initials,
+            }
         }
     };
     Some((heard.typed, words, origin))

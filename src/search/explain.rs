@@ -55,7 +55,7 @@ pub struct Expansion {
     pub weight: f32,
     /// Where the synonyms come from: `synonyms` (a group or variant
     /// spelling), `pinyin` (the words `word` reads as, then their
-    /// synonyms, at half the weight) or `homophone`.
+    /// synonyms, at half the weight), `pinyin initials` or `homophone`.
     pub source: &'static str,
 }
 
@@ -120,7 +120,10 @@ impl QueryReport {
                     source: match e.origin {
                         Origin::Group => "synonyms",
                         Origin::Homophone => "homophone",
-                        Origin::Pinyin { .. } => "pinyin",
+                        Origin::Pinyin {
+                            initials: false, ..
+                        } => "pinyin",
+                        Origin::Pinyin { initials: true, .. } => "pinyin initials",
                     },
                 })
                 .collect(),

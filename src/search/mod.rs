@@ -123,6 +123,9 @@ pub struct SearchOptions {
     pub explain: bool,
     /// Fold near-duplicate passages into the best-ranked one (see [`collapse`]).
     pub collapse: bool,
+    /// Read Latin words of consonants as the initials of Han words (`zx`:
+    /// 注销; see [`sound::initials`]).
+    pub pinyin_initials: bool,
     /// When to give up with [`TimedOut`]; `None` never does. tantivy cannot
     /// stop a running search, so the engine looks at the clock between its
     /// phases (after the query is built, after each ranking pass, between
@@ -137,6 +140,7 @@ impl Default for SearchOptions {
             snippet_chars: DEFAULT_SNIPPET_CHARS,
             explain: false,
             collapse: true,
+            pinyin_initials: false,
             deadline: None,
         }
     }
@@ -364,7 +368,7 @@ impl Engine {
         // passage below comes from the same commit.
         let searcher = self.reader.searcher();
         let parsed = ParsedQuery::parse(raw);
-        let built = self.build(&searcher, &parsed)?;
+        let built = self.build(&searcher, &parsed, options.pinyin_initials)?;
         let resolved = if filters.is_empty() {
             None
         } else {
@@ -510,7 +514,7 @@ impl Engine {
     fn search_articles_unguarded(&self, raw: &str, limit: usize) -> Result<Vec<ArticleHit>> {
         let searcher = self.reader.searcher();
         let parsed = ParsedQuery::parse(raw);
-        let built = self.build(&searcher, &parsed)?;
+        let built = self.build(&searcher, &parsed, false)?;
         let limit = limit.max(1);
         // Most articles have a few passages: start with a few per article and
         // look deeper only while passages of the same articles fill the list.
@@ -591,11 +595,13 @@ impl Engine {
         Ok(paths.into_iter().collect())
     }
 
-    /// Analyzes a parsed query and builds its tantivy query against this index.
+    /// Analyzes a parsed query and builds its tantivy query against this
+    /// index, reading consonant words as initials when `initials` is set.
     fn build(
         &self,
         searcher: &Searcher,
         parsed: &ParsedQuery,
+        initials: bool,
     ) -> Result<query::BuiltQuery, QueryError> {
         let doc_freq = |field: tantivy::schema::Field, word: &str| {
             self.doc_freqs
@@ -627,6 +633,9 @@ impl Engine {
             };
             let mut heard = sound::pinyin(normalized, &readings, &counts);
             heard.extend(sound::homophones(normalized, segmenter, &readings, &counts));
+            if initials {
+                heard.extend(sound::initials(normalized, &readings, &counts));
+            }
             heard
         };
         let analyzed = AnalyzedQuery::new(parsed, &self.segmenters, &self.synonyms, &hear);
@@ -1524,7 +1533,7 @@ mod tests {
             "流量卡 失效",
             "营业厅 注销 流程",
         ] {
-            let mut built = engine.build(&searcher, &ParsedQuery::parse(raw)).unwrap();
+            let mut built = engine.build(&searcher, &ParsedQuery::parse(raw), false).unwrap();
             let stats = stats::KeptStats {
                 searcher: &searcher,
                 doc_freqs: &engine.doc_freqs,
@@ -1624,7 +1633,7 @@ mod tests {
     fn check_filtered_ranking(engine: &Engine, searcher: &Searcher, filter: &filter::Resolved) {
         let paths = &filter.paths;
         for raw in ["eSIM 在线销户", "注销手机卡", "营业厅 注销 流程"] {
-            let mut built = engine.build(searcher, &ParsedQuery::parse(raw)).unwrap();
+            let mut built = engine.build(searcher, &ParsedQuery::parse(raw), false).unwrap();
             assert!(built.pruned.is_some(), "{raw} runs in two phases");
             // (path, score, bm25) of each candidate, and the count.
             let ranked = |built: &query::BuiltQuery, filter: Option<&filter::Resolved>| {

@@ -378,7 +378,7 @@ fn synonym_parts(
         };
         let weights: Vec<f32> = (0..expansion.synonyms.len())
             .map(|k| match expansion.origin {
-                Origin::Pinyin { heard } if k < heard => pinyin_weight,
+                Origin::Pinyin { heard, .. } if k < heard => pinyin_weight,
                 Origin::Pinyin { .. } => pinyin_weight * SYNONYM_BOOST,
                 _ if typed_is_absent => ABSENT_WORD_SYNONYM_BOOST,
                 _ => SYNONYM_BOOST,

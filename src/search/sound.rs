@@ -37,6 +37,9 @@ pub struct Heard {
 pub enum Hearing {
     /// Latin letters that read as the pinyin of the words.
     Pinyin,
+    /// Latin letters that are the initials of the words' syllables (`zx`:
+    /// 注销), with `--pinyin-initials`.
+    Initials,
     /// Han characters no passage has together, of the same sound as a
     /// frequent word that shares a character with them.
     Homophone,
@@ -69,6 +72,55 @@ pub fn pinyin(normalized: &str, readings: &Readings, counts: &Counts) -> Vec<Hea
     let mut heard = Vec::new();
     for run in pinyin_runs(normalized) {
         heard.extend(read_run(normalized, &run, readings, counts));
+    }
+    heard
+}
+
+/// Most words one run of initials is looked up among: `zx` alone starts
+/// hundreds in a large index, and only the most frequent few are kept.
+const MAX_INITIALS_WORDS: usize = 5_000;
+
+/// The Latin words of `normalized` made only of consonants, two to six
+/// (`zx`, `yyt`), read as the initials of the index's words: the most
+/// frequent few ([`PINYIN_MAX_ALTERNATIVES`], each with at least
+/// [`PINYIN_ALTERNATIVE_SHARE`] of the first one's passages), when they
+/// are in more passages than the Latin word as typed. They match far too
+/// much to be on by default (`--pinyin-initials`).
+pub fn initials(normalized: &str, readings: &Readings, counts: &Counts) -> Vec<Heard> {
+    let mut heard = Vec::new();
+    for run in crate::analysis::script::script_runs(normalized) {
+        let word = &normalized[run.bytes];
+        let consonants = word
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() && !b"aeiouv".contains(&b));
+        if !(2..=6).contains(&word.len()) || !consonants {
+            continue;
+        }
+        let as_typed = (counts.word)(word);
+        let mut found: Vec<Sounding> = readings
+            .words_with_initials(word, MAX_INITIALS_WORDS)
+            .into_iter()
+            .map(|w| Sounding {
+                docs: (counts.word)(&w),
+                word: w,
+            })
+            .filter(|s| s.docs > as_typed)
+            .collect();
+        found.sort_by(|a, b| b.docs.cmp(&a.docs).then_with(|| a.word.cmp(&b.word)));
+        let Some(first) = found.first() else {
+            continue;
+        };
+        let floor = first.docs as f64 * PINYIN_ALTERNATIVE_SHARE;
+        heard.push(Heard {
+            typed: word.to_string(),
+            words: found
+                .iter()
+                .filter(|w| w.docs as f64 >= floor)
+                .take(PINYIN_MAX_ALTERNATIVES)
+                .map(|w| w.word.clone())
+                .collect(),
+            how: Hearing::Initials,
+        });
     }
     heard
 }
@@ -401,6 +453,25 @@ mod tests {
             heard_pinyin("shoujika"),
             pairs(&[("shouji", &["手机"]), ("ka", &["卡"])]),
             "收集 has a twelfth of 手机's passages; 卡 beats 咖"
+        );
+    }
+
+    #[test]
+    fn initials_read_as_the_most_frequent_words_they_start() {
+        let heard = with_counts(WORDS, |counts| {
+            initials("zx yyt 注销 ka", &readings(), counts)
+        });
+        let words: Vec<(&str, &[String])> = heard
+            .iter()
+            .map(|h| (h.typed.as_str(), h.words.as_slice()))
+            .collect();
+        assert_eq!(
+            words,
+            [
+                ("zx", &["注销".to_string(), "在线".to_string()][..]),
+                ("yyt", &["营业厅".to_string()][..])
+            ],
+            "ka has a vowel"
         );
     }
 

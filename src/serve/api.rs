@@ -95,6 +95,9 @@ pub struct SearchRequest {
     /// does unless `--no-collapse`).
     #[serde(default = "default_collapse")]
     pub collapse: bool,
+    /// Read consonant words as pinyin initials (as `--pinyin-initials`).
+    #[serde(default)]
+    pub pinyin_initials: bool,
     /// Where to search, as `search --in` (a repeated `in=` in a query string).
     #[serde(default, rename = "in")]
     pub within: Vec<String>,
@@ -182,6 +185,7 @@ impl SearchRequest {
             snippet_chars: self.snippet_chars,
             explain: self.explain,
             collapse: self.collapse,
+            pinyin_initials: self.pinyin_initials,
             deadline: Some(deadline),
         };
         Ok((options, filters))
@@ -562,6 +566,7 @@ mod tests {
             explain: false,
             snippet_chars: 100,
             collapse: true,
+            pinyin_initials: false,
             within: Vec::new(),
         }
     }
