@@ -165,6 +165,21 @@ impl PinyinRun {
         }
         &query[start..end]
     }
+
+    /// The whole words of the query the letters `range` are in: `obamacare`
+    /// for the `bama` inside it.
+    pub fn words_around<'q>(&self, query: &'q str, range: Range<usize>) -> &'q str {
+        let is_word = |c: char| c.is_alphanumeric() && !is_han(c) || c == ':';
+        let mut start = self.offsets[range.start];
+        let mut end = start + self.typed(query, range).len();
+        while let Some(c) = query[..start].chars().next_back().filter(|&c| is_word(c)) {
+            start -= c.len_utf8();
+        }
+        while let Some(c) = query[end..].chars().next().filter(|&c| is_word(c)) {
+            end += c.len_utf8();
+        }
+        &query[start..end]
+    }
 }
 
 /// Length of the character at `at` in `query` (a letter, or `u` of `u:`).
@@ -437,6 +452,10 @@ mod tests {
         );
         assert_eq!(run.typed(query, 3..7), "xian");
         assert_eq!(run.typed(query, 0..7), "zai xian");
+        assert_eq!(run.words_around(query, 3..7), "xian");
+        let query = "obamacare";
+        let run = only_run(query);
+        assert_eq!(run.words_around(query, 1..5), "obamacare");
     }
 
     #[test]

@@ -192,6 +192,11 @@ const STOP_WORDS: &[&str] = &[
     "需要",
 ];
 
+/// Every stop word, sorted.
+pub fn all() -> &'static [&'static str] {
+    STOP_WORDS
+}
+
 /// Whether `word` (already normalized) is a stop word.
 ///
 /// Indexing asks this of every word of every passage, so the lookup is a

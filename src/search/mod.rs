@@ -1533,7 +1533,9 @@ mod tests {
             "流量卡 失效",
             "营业厅 注销 流程",
         ] {
-            let mut built = engine.build(&searcher, &ParsedQuery::parse(raw), false).unwrap();
+            let mut built = engine
+                .build(&searcher, &ParsedQuery::parse(raw), false)
+                .unwrap();
             let stats = stats::KeptStats {
                 searcher: &searcher,
                 doc_freqs: &engine.doc_freqs,
@@ -1633,7 +1635,9 @@ mod tests {
     fn check_filtered_ranking(engine: &Engine, searcher: &Searcher, filter: &filter::Resolved) {
         let paths = &filter.paths;
         for raw in ["eSIM 在线销户", "注销手机卡", "营业厅 注销 流程"] {
-            let mut built = engine.build(searcher, &ParsedQuery::parse(raw), false).unwrap();
+            let mut built = engine
+                .build(searcher, &ParsedQuery::parse(raw), false)
+                .unwrap();
             assert!(built.pruned.is_some(), "{raw} runs in two phases");
             // (path, score, bm25) of each candidate, and the count.
             let ranked = |built: &query::BuiltQuery, filter: Option<&filter::Resolved>| {

@@ -372,8 +372,12 @@ fn synonym_parts(
             .as_ref()
             .and_then(|(_, w)| w.as_deref())
             .is_some_and(|w| is_absent(w, fields, stats));
-        let pinyin_weight = match expansion.origin {
-            Origin::Pinyin { .. } if latin_is_absent(entry, fields, stats) => ABSENT_PINYIN_BOOST,
+        let pinyin_weight = match (expansion.origin, expansion.synonyms.first()) {
+            (Origin::Pinyin { .. }, Some(heard))
+                if latin_docs(entry, fields, stats).saturating_mul(10) <= stats.doc_freq(heard) =>
+            {
+                ABSENT_PINYIN_BOOST
+            }
             _ => PINYIN_BOOST,
         };
         let weights: Vec<f32> = (0..expansion.synonyms.len())
@@ -583,17 +587,19 @@ fn words_query(fields: &Fields, words: &[String]) -> Option<(Node, Option<String
     }
 }
 
-/// Whether no passage has any Latin word of `typed` (pinyin as typed,
-/// `zai xian`) as a word of any field.
-fn latin_is_absent(typed: &str, fields: &Fields, stats: &TermStats) -> bool {
+/// The most passages any Latin word of `typed` (pinyin as typed, `zai
+/// xian`) is in, as a word of any field.
+fn latin_docs(typed: &str, fields: &Fields, stats: &TermStats) -> u64 {
     typed
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .all(|word| {
+        .flat_map(|word| {
             [fields.text, fields.heading, fields.title]
                 .into_iter()
-                .all(|field| (stats.doc_freq)(field, word) == 0)
+                .map(move |field| (stats.doc_freq)(field, word))
         })
+        .max()
+        .unwrap_or(0)
 }
 
 /// Whether no passage has `word`: not as a word of any field, and not in

@@ -42,11 +42,10 @@ pub const ABSENT_WORD_SYNONYM_BOOST: f32 = 1.0;
 /// ranks first. The reading's synonyms weigh this times [`SYNONYM_BOOST`].
 /// Unmeasured: InsuranceQA has no pinyin.
 pub const PINYIN_BOOST: f32 = 0.5;
-/// Weight of a word read from pinyin no article has as typed (`zhuxiao`
-/// → 注销): the reading is all the query says, so it counts nearly in full,
-/// a little below the word typed in Han. On the seed corpus `esim
-/// zhuxiao` ranks the 注销 passages of `esim 注销` first at this weight and
-/// the eSIM overview first at 0.8.
+/// Weight of a word read from pinyin that the articles have at least ten
+/// times as often as the Latin word as typed, or that no article has as
+/// typed (`zhuxiao` → 注销): the reading is what the query says, so it
+/// counts nearly in full, a little below the word typed in Han.
 pub const ABSENT_PINYIN_BOOST: f32 = 0.95;
 /// Most index words one piece of pinyin searches (`shouji`: 手机, 收集).
 pub const PINYIN_MAX_ALTERNATIVES: usize = 3;
