@@ -1,10 +1,17 @@
 //! Compiles jieba's dictionary and the domain words into a finite-state map
-//! (word → frequency) embedded in the binary.
+//! (word → frequency) embedded in the binary, and the phrase-level pinyin of
+//! those words that need it into a second one.
 //!
 //! Why: loading jieba's whole dictionary costs 0.1–0.2 s, most of a one-off
 //! query's time. jieba only ever consults dictionary words that are substrings
 //! of its input, so a query looks its substrings up in this map and builds a
 //! tiny jieba from the hits (see `src/analysis/dictionary.rs`).
+//!
+//! A word with a character of several readings (银行: 行 is xing or hang)
+//! reads as pinyin-data's phrase list says (`yinhang`); every other word
+//! reads as its characters do. Loading that list (pinyin-converter) takes
+//! about 0.4 s and 10 MB of binary, so it is done here, once, for the
+//! dictionary's words (see `src/index/readings.rs`).
 
 use std::collections::BTreeMap;
 use std::env;
@@ -40,6 +47,7 @@ fn main() {
     }
     let bytes = builder.into_inner().expect("fst");
     fs::write(Path::new(&out).join("dictionary.fst"), bytes).expect("write fst");
+    write_phrases(words.keys(), &Path::new(&out).join("phrases.fst"));
     fs::write(
         Path::new(&out).join("dictionary_stats.rs"),
         format!(
@@ -51,4 +59,72 @@ fn main() {
         ),
     )
     .expect("write stats");
+}
+
+/// Writes `word \0 reading` for each word of two to eight Han characters,
+/// one of them of several readings, that pinyin-data's phrase list has: its
+/// toneless reading, syllables run together (`银行\0yinhang`).
+fn write_phrases<'a>(words: impl Iterator<Item = &'a String>, path: &Path) {
+    use pinyin_chars::ToPinyinMulti;
+    let is_han = |c: &char| ('\u{4E00}'..='\u{9FFF}').contains(c);
+    let readings_of = |c: &char| -> usize {
+        let mut plain: Vec<&str> = c
+            .to_pinyin_multi()
+            .into_iter()
+            .flatten()
+            .map(|p| p.plain())
+            .collect();
+        plain.sort_unstable();
+        plain.dedup();
+        plain.len()
+    };
+    let mut keys: Vec<Vec<u8>> = Vec::new();
+    for word in words {
+        let chars: Vec<char> = word.chars().collect();
+        if !(2..=8).contains(&chars.len())
+            || !chars.iter().all(is_han)
+            || !chars.iter().any(|c| readings_of(c) > 1)
+        {
+            continue;
+        }
+        let segments = pinyin_phrases::match_word_pinyin(word);
+        let [(text, reading)] = segments.as_slice() else {
+            continue;
+        };
+        if text != word {
+            continue;
+        }
+        let syllables: Vec<String> = reading.split_whitespace().map(toneless).collect();
+        if syllables.len() != chars.len() || syllables.iter().any(String::is_empty) {
+            continue;
+        }
+        let mut key = word.as_bytes().to_vec();
+        key.push(0);
+        key.extend(syllables.concat().into_bytes());
+        keys.push(key);
+    }
+    keys.sort();
+    keys.dedup();
+    let mut builder = fst::SetBuilder::memory();
+    builder.extend_iter(keys).expect("sorted keys");
+    fs::write(path, builder.into_inner().expect("fst")).expect("write phrases.fst");
+}
+
+/// One syllable of pinyin-data (`yín`, `lǚ`) in plain letters, ü as `v`;
+/// empty when it has anything else.
+fn toneless(syllable: &str) -> String {
+    syllable
+        .chars()
+        .map(|c| match c {
+            'a'..='z' => Some(c),
+            'ā' | 'á' | 'ǎ' | 'à' => Some('a'),
+            'ē' | 'é' | 'ě' | 'è' => Some('e'),
+            'ī' | 'í' | 'ǐ' | 'ì' => Some('i'),
+            'ō' | 'ó' | 'ǒ' | 'ò' => Some('o'),
+            'ū' | 'ú' | 'ǔ' | 'ù' => Some('u'),
+            'ü' | 'ǖ' | 'ǘ' | 'ǚ' | 'ǜ' => Some('v'),
+            _ => None,
+        })
+        .collect::<Option<String>>()
+        .unwrap_or_default()
 }

@@ -5,8 +5,8 @@
 //!
 //! `cargo run --release --example typed_questions -- pinyin|homophone < IN > OUT`
 //!
-//! - `pinyin`: every Han word as its toneless pinyin (phrase-level, as the
-//!   index reads its words), words apart by spaces, the rest kept: the
+//! - `pinyin`: every Han word as its toneless pinyin (its first reading,
+//!   as the index reads its words), words apart by spaces, the rest kept: the
 //!   question typed with the input method off.
 //! - `homophone`: the first content word of two or three Han characters
 //!   has one character (its last) swapped for the commonest other
@@ -55,19 +55,11 @@ fn pinyin(segmenter: &Segmenter, query: &str) -> String {
             }
             continue;
         }
-        let mut letters = String::new();
-        for (text, reading) in pinyin_phrases::match_word_pinyin(word.text) {
-            let syllables: Vec<&str> = reading.split_whitespace().collect();
-            // A lone character lists every reading: take its first.
-            let syllables = if text.chars().count() == 1 {
-                &syllables[..1.min(syllables.len())]
-            } else {
-                &syllables[..]
-            };
-            for s in syllables {
-                letters.push_str(zhsearch::analysis::pinyin::toneless(s).unwrap_or(s));
-            }
-        }
+        // Its first reading, as the index reads the word.
+        let letters = zhsearch::index::readings_of(word.text)
+            .into_iter()
+            .next()
+            .unwrap_or_default();
         typed.push(letters);
     }
     typed.join(" ")

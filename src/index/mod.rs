@@ -36,7 +36,7 @@ use tantivy::Index;
 use crate::analysis::{self, Segmenters};
 pub use lock::{LockBusy, Wait};
 pub use manifest::{Changes, Manifest, StoredManifest, UnpackError, UserFiles};
-pub use readings::{READINGS_FILE, Readings, searcher_commit_id};
+pub use readings::{READINGS_FILE, Readings, readings_of, searcher_commit_id};
 pub use schema::{Fields, LINE_COLUMN, PATH_COLUMN, SCHEMA_VERSION};
 pub use writer::{Notice, Progress, Rebuilt, UpdateOptions, UpdateReport, update};
 

@@ -10,9 +10,9 @@
 //! readings are in [`crate::analysis::pinyin`]'s static tables.
 //!
 //! A word's reading comes from pinyin-data's phrase list where the word is
-//! in it (so 银行 reads `yinhang`, never `yinxing`), else from its
-//! characters, every reading of each (up to [`MAX_READINGS_PER_WORD`]
-//! combinations). The file is derived data: a missing or older one only
+//! in it and needs it (so 银行 reads `yinhang`, never `yinxing`; build.rs
+//! compiles those of jieba's dictionary in), else from its characters,
+//! every reading of each (up to [`MAX_READINGS_PER_WORD`] combinations). The file is derived data: a missing or older one only
 //! turns pinyin off until the next update rewrites it, and it never decides
 //! which passages exist.
 
@@ -20,6 +20,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::io::Write;
 use std::path::Path;
+use std::sync::LazyLock;
 
 use anyhow::{Context, Result, bail};
 use fst::{IntoStreamer, Streamer};
@@ -27,7 +28,7 @@ use tantivy::Index;
 
 use super::Fields;
 use crate::analysis::is_han;
-use crate::analysis::pinyin::toneless;
+use crate::analysis::pinyin::char_readings;
 
 /// The file of readings in the index folder.
 pub const READINGS_FILE: &str = "readings.fst";
@@ -215,8 +216,7 @@ fn is_syllable_prefix(letters: &[u8]) -> bool {
 
 /// Writes the readings of `index`'s last commit to `index_dir`, unless the
 /// file there already is for that commit. Words the previous file had keep
-/// their readings from it; only new words are looked up (loading
-/// pinyin-data's phrase list takes about half a second).
+/// their readings from it; only new words are looked up.
 pub fn refresh(index_dir: &Path, index: &Index, fields: &Fields) -> Result<()> {
     let context = || {
         format!(
@@ -372,36 +372,37 @@ fn decode_word(bytes: &[u8]) -> Option<String> {
         .collect()
 }
 
+/// The phrase-level readings build.rs took from pinyin-data's phrase list:
+/// `word \0 reading` for the dictionary's words with a character of
+/// several readings.
+static PHRASES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/phrases.fst"));
+
+/// The reading pinyin-data's phrase list gives `word`, if it has it.
+fn phrase_reading(word: &str) -> Option<String> {
+    static SET: LazyLock<fst::Set<&'static [u8]>> =
+        LazyLock::new(|| fst::Set::new(PHRASES).expect("phrases.fst is built by build.rs"));
+    let mut from = word.as_bytes().to_vec();
+    from.push(SEPARATOR);
+    let mut to = word.as_bytes().to_vec();
+    to.push(SEPARATOR + 1);
+    let mut stream = SET.range().ge(&from).lt(&to).into_stream();
+    let key = stream.next()?;
+    String::from_utf8(key[from.len()..].to_vec()).ok()
+}
+
 /// The toneless readings of the Han word `word` (see the module docs),
 /// each its syllables run together (`zhuxiao`); none when a character has
 /// no reading.
 pub fn readings_of(word: &str) -> Vec<String> {
-    let segments = pinyin_phrases::match_word_pinyin(word);
-    let covered: String = segments.iter().map(|(text, _)| text.as_str()).collect();
-    if covered != word {
-        return Vec::new();
+    if let Some(reading) = phrase_reading(word) {
+        return vec![reading];
     }
     let mut readings = vec![String::new()];
-    for (text, pinyin) in &segments {
-        let syllables: Option<Vec<&str>> = pinyin.split_whitespace().map(toneless).collect();
-        let Some(syllables) = syllables else {
+    for c in word.chars() {
+        let alternatives = char_readings(c);
+        if alternatives.is_empty() {
             return Vec::new();
-        };
-        let alternatives: Vec<String> = if text.chars().count() == 1 {
-            // A lone character: each of its readings.
-            let mut all: Vec<String> = Vec::new();
-            for s in syllables {
-                if !all.iter().any(|a| a == s) {
-                    all.push(s.to_string());
-                }
-            }
-            all
-        } else if syllables.len() == text.chars().count() {
-            // A word of the phrase list: its one reading.
-            vec![syllables.concat()]
-        } else {
-            return Vec::new();
-        };
+        }
         readings = readings
             .iter()
             .flat_map(|r| alternatives.iter().map(move |a| format!("{r}{a}")))
