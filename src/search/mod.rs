@@ -628,9 +628,8 @@ impl Engine {
             if !self.hears_sounds {
                 return Vec::new();
             }
-            let Some(readings) = self.readings(searcher) else {
-                return Vec::new();
-            };
+            let load = || self.readings(searcher);
+            let readings = sound::LazyReadings::new(&load);
             let mut heard = sound::pinyin(normalized, &readings, &counts);
             heard.extend(sound::homophones(normalized, segmenter, &readings, &counts));
             if initials {

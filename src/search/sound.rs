@@ -7,9 +7,10 @@
 //! readings ([`Readings`]) into [`Heard`] words, which the query searches
 //! besides what was typed: an addition, never a replacement.
 
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use crate::analysis::pinyin::{PinyinRun, char_readings, chars_read_as, pinyin_runs};
 use crate::analysis::{Segmenter, is_han, stopwords};
@@ -48,6 +49,29 @@ pub enum Hearing {
     Homophone,
 }
 
+/// The index's readings, read on first need: most queries have no pinyin
+/// and no span a homophone could explain, and need none (at x10 reading
+/// the file took about 2 ms of a 7 ms cold query).
+pub struct LazyReadings<'a> {
+    read: OnceCell<Option<Arc<Readings>>>,
+    load: &'a dyn Fn() -> Option<Arc<Readings>>,
+}
+
+impl<'a> LazyReadings<'a> {
+    /// Readings that `load` reads when first asked for.
+    pub fn new(load: &'a dyn Fn() -> Option<Arc<Readings>>) -> Self {
+        LazyReadings {
+            read: OnceCell::new(),
+            load,
+        }
+    }
+
+    /// The readings, `None` when the index has none.
+    pub fn get(&self) -> Option<&Readings> {
+        self.read.get_or_init(self.load).as_deref()
+    }
+}
+
 /// Passage counts of the index, as a search sees them, and how common a
 /// word is in the language.
 pub struct Counts<'a> {
@@ -71,7 +95,7 @@ pub struct Counts<'a> {
 /// [`PINYIN_MAX_ALTERNATIVES`]. A Latin word the index has as typed is
 /// read only as words in more passages than it (`suze` stays Suze, not
 /// the rarer 苏泽).
-pub fn pinyin(normalized: &str, readings: &Readings, counts: &Counts) -> Vec<Heard> {
+pub fn pinyin(normalized: &str, readings: &LazyReadings, counts: &Counts) -> Vec<Heard> {
     let mut heard = Vec::new();
     for run in pinyin_runs(normalized) {
         heard.extend(read_run(normalized, &run, readings, counts));
@@ -89,7 +113,7 @@ const MAX_INITIALS_WORDS: usize = 5_000;
 /// [`PINYIN_ALTERNATIVE_SHARE`] of the first one's passages), when they
 /// are in more passages than the Latin word as typed. They match far too
 /// much to be on by default (`--pinyin-initials`).
-pub fn initials(normalized: &str, readings: &Readings, counts: &Counts) -> Vec<Heard> {
+pub fn initials(normalized: &str, readings: &LazyReadings, counts: &Counts) -> Vec<Heard> {
     let mut heard = Vec::new();
     for run in crate::analysis::script::script_runs(normalized) {
         let word = &normalized[run.bytes];
@@ -101,7 +125,9 @@ pub fn initials(normalized: &str, readings: &Readings, counts: &Counts) -> Vec<H
         }
         let as_typed = (counts.word)(word);
         let mut found: Vec<Sounding> = readings
-            .words_with_initials(word, MAX_INITIALS_WORDS)
+            .get()
+            .map(|r| r.words_with_initials(word, MAX_INITIALS_WORDS))
+            .unwrap_or_default()
             .into_iter()
             .map(|w| Sounding {
                 docs: (counts.word)(&w),
@@ -137,9 +163,11 @@ struct Sounding {
 
 /// The words of `readings` read as `letters` that the index has, most
 /// passages first.
-fn soundings(letters: &str, readings: &Readings, counts: &Counts) -> Vec<Sounding> {
+fn soundings(letters: &str, readings: &LazyReadings, counts: &Counts) -> Vec<Sounding> {
     let mut found: Vec<Sounding> = readings
-        .words_read_as(letters)
+        .get()
+        .map(|r| r.words_read_as(letters))
+        .unwrap_or_default()
         .into_iter()
         .map(|word| Sounding {
             docs: (counts.word)(&word),
@@ -186,7 +214,12 @@ struct Score {
     docs: f64,
 }
 
-fn read_run(normalized: &str, run: &PinyinRun, readings: &Readings, counts: &Counts) -> Vec<Heard> {
+fn read_run(
+    normalized: &str,
+    run: &PinyinRun,
+    readings: &LazyReadings,
+    counts: &Counts,
+) -> Vec<Heard> {
     let mut lookups: HashMap<Range<usize>, Vec<Sounding>> = HashMap::new();
     let mut stops: HashSet<Range<usize>> = HashSet::new();
     let mut best: Option<(Score, Vec<Range<usize>>)> = None;
@@ -323,7 +356,7 @@ fn read_run(normalized: &str, run: &PinyinRun, readings: &Readings, counts: &Cou
 pub fn homophones(
     normalized: &str,
     segmenter: &Segmenter,
-    readings: &Readings,
+    readings: &LazyReadings,
     counts: &Counts,
 ) -> Vec<Heard> {
     let mut heard: Vec<(Range<usize>, Heard)> = Vec::new();
@@ -384,7 +417,7 @@ pub fn homophones(
 }
 
 /// The word `span` should have been (see [`homophones`]).
-fn homophone_of(span: &str, readings: &Readings, counts: &Counts) -> Option<String> {
+fn homophone_of(span: &str, readings: &LazyReadings, counts: &Counts) -> Option<String> {
     let chars: Vec<char> = span.chars().collect();
     if !chars.iter().all(|&c| is_han(c)) || (counts.word)(span) > 0 {
         return None;
@@ -458,14 +491,16 @@ mod tests {
         ("suze", 6),
     ];
 
-    fn readings() -> Readings {
+    fn with_readings<T>(f: impl FnOnce(&LazyReadings) -> T) -> T {
         let words: Vec<&str> = WORDS.iter().map(|(w, _)| *w).collect();
-        Readings::of_words(&words)
+        let readings = Arc::new(Readings::of_words(&words));
+        let load = move || Some(Arc::clone(&readings));
+        f(&LazyReadings::new(&load))
     }
 
     fn heard_pinyin(query: &str) -> Vec<(String, Vec<String>)> {
         with_counts(WORDS, |counts| {
-            pinyin(query, &readings(), counts)
+            with_readings(|readings| pinyin(query, readings, counts))
                 .into_iter()
                 .map(|h| (h.typed, h.words))
                 .collect()
@@ -504,7 +539,7 @@ mod tests {
     #[test]
     fn initials_read_as_the_most_frequent_words_they_start() {
         let heard = with_counts(WORDS, |counts| {
-            initials("zx yyt 注销 ka", &readings(), counts)
+            with_readings(|readings| initials("zx yyt 注销 ka", readings, counts))
         });
         let words: Vec<(&str, &[String])> = heard
             .iter()
@@ -545,7 +580,7 @@ mod tests {
     fn heard_homophones(query: &str, words: &[(&str, u64)]) -> Vec<(String, Vec<String>)> {
         let segmenter = SEGMENTERS.full();
         with_counts(words, |counts| {
-            homophones(query, segmenter, &readings(), counts)
+            with_readings(|readings| homophones(query, segmenter, readings, counts))
                 .into_iter()
                 .map(|h| (h.typed, h.words))
                 .collect()
