@@ -47,7 +47,13 @@ fn main() {
     }
     let bytes = builder.into_inner().expect("fst");
     fs::write(Path::new(&out).join("dictionary.fst"), bytes).expect("write fst");
-    write_phrases(words.keys(), &Path::new(&out).join("phrases.fst"));
+    println!("cargo:rerun-if-changed=data/readings.txt");
+    let corrected = fs::read_to_string("data/readings.txt").expect("reading data/readings.txt");
+    write_phrases(
+        words.keys(),
+        &corrected,
+        &Path::new(&out).join("phrases.fst"),
+    );
     fs::write(
         Path::new(&out).join("dictionary_stats.rs"),
         format!(
@@ -63,8 +69,25 @@ fn main() {
 
 /// Writes `word \0 reading` for each word of two to eight Han characters,
 /// one of them of several readings, that pinyin-data's phrase list has: its
-/// toneless reading, syllables run together (`银行\0yinhang`).
-fn write_phrases<'a>(words: impl Iterator<Item = &'a String>, path: &Path) {
+/// toneless reading, syllables run together (`银行\0yinhang`). The words of
+/// `corrected` (`word reading` lines, `#` comments) read as it says instead.
+fn write_phrases<'a>(words: impl Iterator<Item = &'a String>, corrected: &str, path: &Path) {
+    let corrected: BTreeMap<&str, &str> = corrected
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let mut parts = l.split_whitespace();
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some(word), Some(reading), None)
+                    if reading.bytes().all(|b| b.is_ascii_lowercase()) =>
+                {
+                    (word, reading)
+                }
+                _ => panic!("data/readings.txt: expected `word reading`: {l:?}"),
+            }
+        })
+        .collect();
     use pinyin_chars::ToPinyinMulti;
     let is_han = |c: &char| ('\u{4E00}'..='\u{9FFF}').contains(c);
     let readings_of = |c: &char| -> usize {
@@ -101,6 +124,16 @@ fn write_phrases<'a>(words: impl Iterator<Item = &'a String>, path: &Path) {
         let mut key = word.as_bytes().to_vec();
         key.push(0);
         key.extend(syllables.concat().into_bytes());
+        keys.push(key);
+    }
+    keys.retain(|key| {
+        let word = key.split(|&b| b == 0).next().unwrap_or_default();
+        std::str::from_utf8(word).map_or(true, |w| !corrected.contains_key(w))
+    });
+    for (word, reading) in &corrected {
+        let mut key = word.as_bytes().to_vec();
+        key.push(0);
+        key.extend(reading.as_bytes());
         keys.push(key);
     }
     keys.sort();

@@ -264,12 +264,13 @@ if os.path.exists(ablations):
     w("")
     w(open(ablations, encoding="utf-8").read().rstrip())
 # The sections other scripts write (bench/serve.sh on its own schedule, a few minutes of load
-# that this suite does not need; bench/scale.sh, which run.sh calls after this report) are kept
+# that this suite does not need; bench/scale.sh and bench/typing.sh, which run.sh calls after
+# this report) are kept
 # as they were written.
 previous = os.path.join(repo_dir, "BENCHMARKS.md")
 if os.path.exists(previous):
     text = open(previous, encoding="utf-8").read()
-    for name in ("scale.sh", "serve.sh"):
+    for name in ("scale.sh", "serve.sh", "typing.sh"):
         kept = re.search(rf"<!-- {re.escape(name)} begin -->.*?<!-- {re.escape(name)} end -->", text, re.S)
         if kept:
             w("")

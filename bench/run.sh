@@ -113,3 +113,8 @@ echo "run.sh: wrote BENCHMARKS.md (raw results in $out)" >&2
 if [ "${SCALE:-1}" != 0 ]; then
     bash "$here/scale.sh"
 fi
+
+# 10. Pinyin and homophone typos on the retyped questions (its own section). TYPING=0 skips it.
+if [ "${TYPING:-1}" != 0 ]; then
+    bash "$here/typing.sh"
+fi

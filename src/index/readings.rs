@@ -433,6 +433,12 @@ mod tests {
         assert_eq!(readings_of("注销"), ["zhuxiao"]);
         assert_eq!(readings_of("西安"), ["xian"]);
         assert_eq!(readings_of("营业厅"), ["yingyeting"]);
+        assert_eq!(
+            readings_of("还款"),
+            ["huankuan"],
+            "data/readings.txt corrects the list"
+        );
+        assert_eq!(readings_of("还是"), ["haishi"]);
     }
 
     #[test]

@@ -212,6 +212,9 @@ struct Score {
     fewer_pieces: i64,
     /// Sum of ln(passages) of the words.
     docs: f64,
+    /// Syllables inside words of the index of two or more (stop words
+    /// not counted): a run needs one to be pinyin at all.
+    content: usize,
 }
 
 fn read_run(
@@ -233,6 +236,7 @@ fn read_run(
                 in_words: 0,
                 fewer_pieces: 0,
                 docs: 0.0,
+                content: 0,
             },
             Vec::new(),
         ));
@@ -270,6 +274,12 @@ fn read_run(
                         },
                     fewer_pieces: score.fewer_pieces - 1,
                     docs: score.docs + docs,
+                    content: score.content
+                        + if syllables > 1 && !is_stop {
+                            syllables
+                        } else {
+                            0
+                        },
                 };
                 if cover[m].as_ref().is_none_or(|(s, _)| next > *s) {
                     let mut pieces = pieces.clone();
@@ -288,7 +298,7 @@ fn read_run(
         return Vec::new();
     };
     let syllables = run.splits.iter().map(|s| s.len() - 1).min().unwrap_or(0);
-    if score.in_words == 0 || score.in_words * 2 < syllables {
+    if score.content == 0 || score.in_words * 2 < syllables {
         return Vec::new();
     }
     // A run of nothing but stop words is no reading (nor is one typed as
@@ -563,6 +573,10 @@ mod tests {
             "我 可以 … 吗"
         );
         assert!(heard_pinyin("ruhe").is_empty(), "如何 alone");
+        assert!(
+            heard_pinyin("wo ka").is_empty(),
+            "a stop word and a lone syllable"
+        );
     }
 
     #[test]
