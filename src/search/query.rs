@@ -384,6 +384,10 @@ fn synonym_parts(
             .map(|k| match expansion.origin {
                 Origin::Pinyin { heard, .. } if k < heard => pinyin_weight,
                 Origin::Pinyin { .. } => pinyin_weight * SYNONYM_BOOST,
+                // The typed span is in ten times fewer passages than the
+                // word at most (see `sound::homophones`): the word counts
+                // in full, as a synonym of a word no passage has.
+                Origin::Homophone => ABSENT_WORD_SYNONYM_BOOST,
                 _ if typed_is_absent => ABSENT_WORD_SYNONYM_BOOST,
                 _ => SYNONYM_BOOST,
             })
