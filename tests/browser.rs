@@ -262,3 +262,119 @@ fn page_searches_highlights_and_escapes() {
     );
     assert!(browser.find("li.hit").is_none(), "hits for zzqqxxyy");
 }
+
+impl Page<'_> {
+    /// Replaces the places in the In box by typing `places`, then waits
+    /// until the page has shown the answer for them.
+    fn type_places(&self, places: &str) {
+        let field = self.browser.get("#in");
+        self.browser.clear(&field);
+        self.browser.send_keys(&field, places);
+        let wanted: Vec<&str> = places.split_whitespace().collect();
+        self.wait(&format!("the answer within {places:?}"), || {
+            let state = self.browser.execute(
+                "return [new URLSearchParams(location.search).getAll('in').join(' '),
+                         document.getElementById('main').classList.contains('loading')];",
+                &[],
+            );
+            (state[0] == wanted.join(" ") && state[1] == false).then_some(())
+        });
+    }
+}
+
+#[test]
+fn page_searches_within_places() {
+    if !webdriver::browser_installed() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromium or chromedriver is missing: .ci/run should have installed them"
+        );
+        say("skipped: chromium/chromedriver not installed");
+        return;
+    }
+    let dir = TestDir::new();
+    dir.create(
+        "corpus/guides/esim/a.md",
+        "# eSIM\n\n在线注销eSIM卡的步骤。\n",
+    );
+    dir.create(
+        "corpus/guides/esim/b.md",
+        "# eSIM 2\n\n注销eSIM之前先备份。\n",
+    );
+    dir.create("corpus/guides/sim/c.md", "# SIM\n\n去营业厅注销SIM卡。\n");
+    dir.create("corpus/notes.txt", "注销的笔记。\n");
+    dir.search_json(&["--corpus", "corpus", "--index", "index", "注销"]);
+    let server = Server::start(&dir, &["--corpus", "corpus", "--index", "index"]);
+    let driver = ChromeDriver::start();
+    let page = Page {
+        browser: driver.session(1200, 900),
+        server: &server,
+    };
+    let browser = &page.browser;
+    browser.goto(&format!("{}/", server.url));
+    page.type_query("注销");
+    assert_eq!(browser.find_all("#results li.hit").len(), 4);
+
+    // One folder: only its articles, and how many the place names.
+    page.type_places("guides/esim");
+    let paths: Vec<String> = browser
+        .find_all("li.hit .path")
+        .iter()
+        .map(|p| browser.text(p))
+        .collect();
+    assert_eq!(paths.len(), 2, "{paths:?}");
+    assert!(
+        paths.iter().all(|p| p.starts_with("guides/esim/")),
+        "{paths:?}"
+    );
+    let range = page.text("#range");
+    assert!(range.contains("范围内 2 篇文章"), "{range:?}");
+
+    // Two places, a folder and a glob: both.
+    page.type_places("guides/sim *.txt");
+    let mut paths: Vec<String> = browser
+        .find_all("li.hit .path")
+        .iter()
+        .map(|p| {
+            browser
+                .text(p)
+                .split(':')
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    paths.sort();
+    assert_eq!(paths, ["guides/sim/c.md", "notes.txt"]);
+
+    // Reloading the page's URL brings back the query, the places and the hits.
+    let url = browser.execute("return location.href;", &[]);
+    browser.goto(url.as_str().expect("the URL"));
+    page.wait("the hits after a reload", || {
+        (browser.find_all("#results li.hit").len() == 2).then_some(())
+    });
+    let fields = browser.execute(
+        "return [document.getElementById('q').value, document.getElementById('in').value];",
+        &[],
+    );
+    assert_eq!(fields, serde_json::json!(["注销", "guides/sim *.txt"]));
+
+    // A place with no article says so; a bad one shows the server's sentence.
+    page.type_places("guides/nowhere");
+    let message = page.text("#message");
+    assert!(
+        message.contains("这个范围里没有已索引的文章"),
+        "{message:?}"
+    );
+    assert!(message.contains("guides/nowhere"), "{message:?}");
+    assert!(browser.find("li.hit").is_none());
+    page.type_places("../x");
+    let message = page.text("#message");
+    assert!(message.contains("搜索范围写得不对"), "{message:?}");
+    assert!(message.contains(".."), "the server's sentence: {message:?}");
+    assert!(browser.find("li.hit").is_none());
+
+    // Emptied (a space is no place), the box searches everything again.
+    page.type_places(" ");
+    assert_eq!(browser.find_all("#results li.hit").len(), 4);
+}
