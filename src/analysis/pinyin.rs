@@ -68,6 +68,10 @@ const LONGEST_SYLLABLE: usize = 6;
 /// enough to have more is read well enough by its first ones (longest
 /// syllables first).
 const MAX_SPLITS: usize = 16;
+/// Longest run read as pinyin, in letters (about forty syllables): a longer
+/// stretch of words is read in runs of at most this many, cut between
+/// words, and a longer word is not read at all. It bounds a query's work.
+const MAX_RUN_LETTERS: usize = 160;
 
 /// The position of `syllable` in [`SYLLABLES`], `None` when it is none.
 pub fn syllable_id(syllable: &str) -> Option<usize> {
@@ -206,7 +210,13 @@ pub fn pinyin_runs(normalized: &str) -> Vec<PinyinRun> {
                 .all(|c| c.is_whitespace() || is_apostrophe(c));
         let letters = Letters::of(word, start);
         match (letters, joined, current.as_mut()) {
-            (Some(next), true, Some(run)) => run.append(next),
+            // A run past MAX_RUN_LETTERS ends before the word that would
+            // make it too long, and the word starts the next.
+            (Some(next), true, Some(run))
+                if run.letters.len() + next.letters.len() <= MAX_RUN_LETTERS =>
+            {
+                run.append(next)
+            }
             (next, _, _) => {
                 runs.extend(current.take().and_then(Letters::into_run));
                 current = next;
@@ -341,51 +351,55 @@ impl Letters {
 /// `breaks` (the last is the end), with one syllable before each of
 /// `toned_breaks`, longest syllables first, at most [`MAX_SPLITS`].
 fn splits(letters: &str, breaks: &[usize], toned_breaks: &[usize]) -> Vec<Vec<usize>> {
-    fn walk(
-        letters: &str,
-        breaks: (&[usize], &[usize]),
-        from: usize,
-        path: &mut Vec<usize>,
-        out: &mut Vec<Vec<usize>>,
-    ) {
-        if out.len() >= MAX_SPLITS {
-            return;
-        }
-        if from == letters.len() {
-            let mut split = path.clone();
-            split.push(from);
-            out.push(split);
-            return;
-        }
-        let next_break = breaks
-            .0
-            .iter()
-            .copied()
-            .find(|&b| b > from)
-            .unwrap_or(letters.len());
+    let n = letters.len();
+    if n > MAX_RUN_LETTERS {
+        return Vec::new();
+    }
+    // The syllables that may start at each letter: within its stretch up
+    // to the next break, and the whole stretch when a tone number ends it.
+    let steps = |from: usize| {
+        let next_break = breaks.iter().copied().find(|&b| b > from).unwrap_or(n);
         let longest = LONGEST_SYLLABLE.min(next_break - from);
-        let shortest = if breaks.1.contains(&next_break) {
+        let shortest = if toned_breaks.contains(&next_break) {
             next_break - from
         } else {
             1
         };
-        path.push(from);
-        for len in (shortest..=longest).rev() {
-            let to = from + len;
-            if syllable_id(&letters[from..to]).is_some() {
-                walk(letters, breaks, to, path, out);
-            }
-        }
-        path.pop();
+        (shortest..=longest)
+            .rev()
+            .map(move |len| from + len)
+            .filter(move |&to| syllable_id(&letters[from..to]).is_some())
+    };
+    // Whether the letters from each offset on split whole: the walk below
+    // only steps where a split goes on to the end, so it never backtracks
+    // (`xianxian…xianq` would otherwise try every split before failing).
+    let mut ends = vec![false; n + 1];
+    ends[n] = true;
+    for from in (0..n).rev() {
+        ends[from] = steps(from).any(|to| ends[to]);
     }
     let mut out = Vec::new();
-    walk(
-        letters,
-        (breaks, toned_breaks),
-        0,
-        &mut Vec::new(),
-        &mut out,
-    );
+    if !ends[0] {
+        return out;
+    }
+    let mut stack: Vec<Vec<usize>> = vec![vec![0]];
+    while let Some(path) = stack.pop() {
+        let from = *path.last().expect("a path starts at 0");
+        if from == n {
+            out.push(path);
+            if out.len() >= MAX_SPLITS {
+                break;
+            }
+            continue;
+        }
+        // Pushed shortest first, so the longest syllable is walked first.
+        let next: Vec<usize> = steps(from).filter(|&to| ends[to]).collect();
+        for &to in next.iter().rev() {
+            let mut longer = path.clone();
+            longer.push(to);
+            stack.push(longer);
+        }
+    }
     out
 }
 
@@ -488,6 +502,23 @@ mod tests {
         assert!(chars_read_as("ting").contains(&'听'));
         assert!(chars_read_as("ting").contains(&'厅'));
         assert!(chars_read_as("zz").is_empty());
+    }
+
+    #[test]
+    fn runs_that_fail_at_the_end_or_are_too_long_are_not_pinyin() {
+        let hopeless = format!("{}q", "xian".repeat(30));
+        assert!(pinyin_runs(&hopeless).is_empty());
+        let long = "xian".repeat(30);
+        assert_eq!(only_run(&long).splits.len(), MAX_SPLITS);
+        assert!(
+            pinyin_runs(&"zhuxiao".repeat(30)).is_empty(),
+            "past MAX_RUN_LETTERS"
+        );
+        let spaced = vec!["xian"; 60].join(" ");
+        let runs = pinyin_runs(&spaced);
+        assert_eq!(runs.len(), 2, "cut between words past MAX_RUN_LETTERS");
+        assert_eq!(runs[0].letters.len(), 160);
+        assert_eq!(runs[1].letters.len(), 80);
     }
 
     #[test]

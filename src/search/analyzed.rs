@@ -133,7 +133,12 @@ impl AnalyzedQuery {
             .into_iter()
             .map(|(entry, found)| (entry, found, Origin::Group))
             .collect();
-        for heard in hear(normalized.as_str(), &segmenter) {
+        // As many as the query has words at most: a pasted page of pinyin
+        // cannot make one search take seconds either.
+        for heard in hear(normalized.as_str(), &segmenter)
+            .into_iter()
+            .take(MAX_WORDS)
+        {
             if let Some(expansion) = heard_expansion(heard, &terms, synonyms)
                 && !found.iter().any(|(entry, ..)| *entry == expansion.0)
             {
