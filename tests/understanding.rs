@@ -349,6 +349,17 @@ fn everyday_words_find_the_formal_ones_articles_use() {
         "{}",
         stolen.hits[0].snippet
     );
+    // The issue's own question: a phone 丢了 or 被偷了, where the article
+    // says 设备丢失或被盗 (丢了 → 丢失 goes one way, data/everyday.txt).
+    let lost = dir.search_json(&["手机丢了或者被偷了"]);
+    let top = &lost.hits[0];
+    assert_eq!(
+        (top.path.as_str(), top.line),
+        ("003_ff423b3c6d56b74a.txt", 33),
+        "{}",
+        top.snippet
+    );
+    assert!(top.snippet.contains("<mark>丢失</mark>"), "{}", top.snippet);
     // A card that 过期了: the passage where a card 自动失效 comes up too.
     let expired = dir.search_json(&["-n", "3", "卡过期了怎么办"]);
     let places: Vec<(&str, u64)> = expired

@@ -17,6 +17,8 @@ use super::Normalized;
 pub const BUILTIN: &str = include_str!("../../data/synonyms.txt");
 /// The variant characters shipped with zhsearch (see [`Synonyms::add_corrections`]).
 pub const BUILTIN_VARIANTS: &str = include_str!("../../data/variants.txt");
+/// The everyday words shipped with zhsearch (see [`Synonyms::add_one_way`]).
+pub const BUILTIN_EVERYDAY: &str = include_str!("../../data/everyday.txt");
 
 /// A set of synonym groups, looked up by word, and the one-way corrections
 /// of variant spellings.
@@ -34,6 +36,7 @@ impl Synonyms {
         let mut synonyms = Synonyms::default();
         synonyms.add_groups(BUILTIN);
         synonyms.add_corrections(BUILTIN_VARIANTS);
+        synonyms.add_one_way(BUILTIN_EVERYDAY);
         synonyms
     }
 
@@ -52,6 +55,23 @@ impl Synonyms {
             self.groups.push(vec![variant.clone(), standard.clone()]);
             self.by_word.entry(variant.clone()).or_default().push(id);
             self.corrections.insert(variant.clone(), standard.clone());
+        }
+    }
+
+    /// Adds one-way expansions, `word expansion…` per line (`#` comments): a
+    /// query with the word also searches the others, as a group would, but
+    /// none of them searches the word or each other.
+    pub fn add_one_way(&mut self, text: &str) {
+        for words in lines_of_words(text) {
+            if words.len() < 2 {
+                continue;
+            }
+            let id = self.groups.len();
+            let ids = self.by_word.entry(words[0].clone()).or_default();
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+            self.groups.push(words);
         }
     }
 
@@ -154,6 +174,17 @@ fn lines_of_words(text: &str) -> impl Iterator<Item = Vec<String>> + '_ {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_everyday_word_expands_one_way() {
+        let mut synonyms = Synonyms::default();
+        synonyms.add_one_way("丢了 丢失 遗失");
+        assert_eq!(synonyms.expand("丢了"), ["丢失", "遗失"]);
+        assert!(synonyms.expand("丢失").is_empty());
+        assert!(synonyms.expand("遗失").is_empty());
+        assert_eq!(synonyms.correction("丢了"), None, "no correction is said");
+        assert_eq!(Synonyms::builtin().expand("丢了"), ["丢失", "遗失"]);
+    }
 
     #[test]
     fn a_correction_goes_one_way() {
