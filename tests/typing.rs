@@ -177,14 +177,26 @@ fn an_index_without_readings_still_searches() {
     std::fs::remove_file(dir.path().join("index/readings.fst")).unwrap();
     let results = dir.search_json(&["注销"]);
     assert!(!results.hits.is_empty());
-    assert!(
-        dir.search_json(&["zhuxiao"]).hits.is_empty(),
-        "no readings, no pinyin"
+    let unread = dir.search_json(&["zhuxiao"]);
+    assert!(unread.hits.is_empty(), "no readings, no pinyin");
+    let notice = unread.notice.as_deref().unwrap_or_default();
+    assert!(notice.contains("run `zhsearch index`"), "{notice:?}");
+    dir.zhsearch()
+        .args(["search", "--color", "never", "esim zhuxiao"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("no pinyin readings yet"));
+    assert_eq!(
+        dir.search_json(&["注销"]).notice,
+        None,
+        "no pinyin, nothing to say"
     );
     // The next update writes them again, even with nothing to commit.
     dir.index();
     assert!(dir.path().join("index/readings.fst").exists());
-    assert!(!dir.search_json(&["zhuxiao"]).hits.is_empty());
+    let read = dir.search_json(&["zhuxiao"]);
+    assert!(!read.hits.is_empty());
+    assert_eq!(read.notice, None);
 }
 
 #[test]

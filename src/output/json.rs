@@ -42,7 +42,8 @@
 //! filters as given) and `"in_articles"`: how many indexed articles they
 //! name; when that is 0 it also has `"notice"`, the sentence saying so
 //! (`"No indexed article is under 'guides/x'."`), beside `total` 0. Without
-//! filters the three are absent.
+//! filters the three are absent. `"notice"` also says when pinyin in the
+//! query could not be read because the index has no readings yet.
 //!
 //! With `--explain` the object gains `"explain": {"normalized", "words",
 //! "stopped", "grams", "phrases", "excluded", "expansions": [{"word",
@@ -143,7 +144,8 @@ impl<'a> JsonResults<'a> {
             notice: results
                 .within
                 .as_ref()
-                .and_then(|w| w.matched_nothing.as_deref()),
+                .and_then(|w| w.matched_nothing.as_deref())
+                .or(results.notice.as_deref()),
             error: None,
             explain: results.report.as_ref(),
             took_ms: None,

@@ -22,6 +22,9 @@ pub fn write_results(out: &mut impl Write, results: &SearchResults, color: bool)
     if let Some(report) = &results.report {
         write_query_report(out, report, results.within.as_ref(), style(DIM), reset)?;
     }
+    if let Some(notice) = &results.notice {
+        writeln!(out, "{}", printable(notice))?;
+    }
     if results.hits.is_empty() {
         writeln!(out, "No passages match “{}”.", printable(&results.query))?;
         if let Some(why) = results

@@ -110,7 +110,15 @@ pub struct SearchResults {
     pub report: Option<explain::QueryReport>,
     /// The `--in` filters and what they named; `None` without filters.
     pub within: Option<Within>,
+    /// A sentence about how the query could not be read, for the user to
+    /// act on: pinyin on an index with no readings (built by an older
+    /// zhsearch) says to run `zhsearch index`.
+    pub notice: Option<String>,
 }
+
+/// Said when a query has pinyin and the index no readings to read it by.
+pub const NO_READINGS: &str = "This index has no pinyin readings yet, so pinyin in the query was searched as typed: \
+     run `zhsearch index` to add them.";
 
 /// Options of a search.
 #[derive(Debug, Clone, Copy)]
@@ -390,6 +398,7 @@ impl Engine {
                 corrected: None,
                 report,
                 within,
+                notice: None,
             });
         }
         check(options.deadline)?;
@@ -499,6 +508,7 @@ impl Engine {
             ignored: built.analyzed.ignored,
             report,
             within,
+            notice: built.unread_pinyin.then(|| NO_READINGS.to_string()),
         })
     }
 
@@ -624,6 +634,7 @@ impl Engine {
             gram: &gram_docs,
             language: &language,
         };
+        let unread_pinyin = std::cell::Cell::new(false);
         let hear = |normalized: &str, segmenter: &analysis::Segmenter| {
             if !self.hears_sounds {
                 return Vec::new();
@@ -631,6 +642,12 @@ impl Engine {
             let load = || self.readings(searcher);
             let readings = sound::LazyReadings::new(&load);
             let mut heard = sound::pinyin(normalized, &readings, &counts);
+            if heard.is_empty()
+                && !analysis::pinyin::pinyin_runs(normalized).is_empty()
+                && readings.get().is_none()
+            {
+                unread_pinyin.set(true);
+            }
             heard.extend(sound::homophones(normalized, segmenter, &readings, &counts));
             if initials {
                 heard.extend(sound::initials(normalized, &readings, &counts));
@@ -643,7 +660,9 @@ impl Engine {
             doc_freq: &doc_freq,
             text: self.index.fields.text,
         };
-        query::build(analyzed, &self.index.fields, &stats, &self.prefixes)
+        let mut built = query::build(analyzed, &self.index.fields, &stats, &self.prefixes)?;
+        built.unread_pinyin = unread_pinyin.get();
+        Ok(built)
     }
 
     /// The best `depth` passages (fewer when fewer match) and how many

@@ -101,6 +101,8 @@ pub struct BuiltQuery {
     /// Variant spellings no passage has, with the standard spelling the
     /// index does have, which the query searched in full instead.
     pub corrections: Vec<Correction>,
+    /// Whether the query has pinyin the index had no readings to read by.
+    pub unread_pinyin: bool,
 }
 
 /// A variant spelling of the query that no passage has, and the standard
@@ -323,6 +325,7 @@ pub fn build(
         .collect();
     Ok(BuiltQuery {
         corrections,
+        unread_pinyin: false,
         query: Box::new(BooleanQuery::new(clauses)),
         common: common.left_out(),
         analyzed,
