@@ -37,6 +37,24 @@ fn say(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
+/// Whether the browser is missing, so the test is skipped: said on the
+/// terminal, and a failure when `CI` is set (`.ci/run` installs it).
+fn browser_missing() -> bool {
+    if webdriver::browser_installed() {
+        return false;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{} or {} is missing: .ci/run should have installed them \
+         (apt-get install chromium chromium-driver fonts-wqy-microhei)",
+        webdriver::CHROMIUM,
+        webdriver::CHROMEDRIVER
+    );
+    say("skipped: chromium/chromedriver not installed \
+         (apt-get install chromium chromium-driver fonts-wqy-microhei)");
+    true
+}
+
 /// The folder of the build (`target/`), where a screenshot is kept.
 fn target_dir() -> PathBuf {
     let binary = Path::new(env!("CARGO_BIN_EXE_zhsearch"));
@@ -54,7 +72,14 @@ struct Page<'a> {
     server: &'a Server,
 }
 
-impl Page<'_> {
+impl<'a> Page<'a> {
+    /// A 1200×900 window on the server's search page.
+    fn open(driver: &'a ChromeDriver, server: &'a Server) -> Self {
+        let browser = driver.session(1200, 900);
+        browser.goto(&format!("{}/", server.url));
+        Page { browser, server }
+    }
+
     /// Polls `probe` for up to [`PATIENCE`]; on timeout saves a screenshot
     /// and fails with what the page and the server said.
     fn wait<T>(&self, what: &str, probe: impl FnMut() -> Option<T>) -> T {
@@ -124,16 +149,7 @@ fn snippet_marks(snippet: &str) -> Vec<String> {
 
 #[test]
 fn page_searches_highlights_and_escapes() {
-    if !webdriver::browser_installed() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{} or {} is missing: .ci/run should have installed them \
-             (apt-get install chromium chromium-driver fonts-wqy-microhei)",
-            webdriver::CHROMIUM,
-            webdriver::CHROMEDRIVER
-        );
-        say("skipped: chromium/chromedriver not installed \
-             (apt-get install chromium chromium-driver fonts-wqy-microhei)");
+    if browser_missing() {
         return;
     }
 
@@ -153,12 +169,8 @@ fn page_searches_highlights_and_escapes() {
 
     let server = Server::start(&dir, &["--corpus", "corpus", "--index", "index"]);
     let driver = ChromeDriver::start();
-    let page = Page {
-        browser: driver.session(1200, 900),
-        server: &server,
-    };
+    let page = Page::open(&driver, &server);
     let browser = &page.browser;
-    browser.goto(&format!("{}/", server.url));
 
     // Search as a user types: real key presses, the page's own debounce.
     page.type_query(query);
@@ -284,12 +296,7 @@ impl Page<'_> {
 
 #[test]
 fn page_searches_within_places() {
-    if !webdriver::browser_installed() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "chromium or chromedriver is missing: .ci/run should have installed them"
-        );
-        say("skipped: chromium/chromedriver not installed");
+    if browser_missing() {
         return;
     }
     let dir = TestDir::new();
@@ -306,12 +313,8 @@ fn page_searches_within_places() {
     dir.search_json(&["--corpus", "corpus", "--index", "index", "注销"]);
     let server = Server::start(&dir, &["--corpus", "corpus", "--index", "index"]);
     let driver = ChromeDriver::start();
-    let page = Page {
-        browser: driver.session(1200, 900),
-        server: &server,
-    };
+    let page = Page::open(&driver, &server);
     let browser = &page.browser;
-    browser.goto(&format!("{}/", server.url));
     page.type_query("注销");
     assert_eq!(browser.find_all("#results li.hit").len(), 4);
 

@@ -124,16 +124,6 @@ impl Readings {
         }
         found
     }
-
-    /// How many (reading, word) entries there are.
-    pub fn len(&self) -> usize {
-        self.words.len()
-    }
-
-    /// Whether no word has a reading.
-    pub fn is_empty(&self) -> bool {
-        self.words.is_empty()
-    }
 }
 
 /// Matches the keys whose reading is syllables starting with the given

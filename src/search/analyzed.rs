@@ -99,8 +99,13 @@ pub enum Origin {
     Homophone,
     /// Pinyin, or with `initials` the initials of the syllables: the
     /// first `heard` synonyms are the words it reads as, the rest their
-    /// synonyms from the groups.
-    Pinyin { heard: usize, initials: bool },
+    /// synonyms from the groups; `typed_docs` passages have the letters
+    /// as typed (see [`Heard::typed_docs`]).
+    Pinyin {
+        heard: usize,
+        initials: bool,
+        typed_docs: u64,
+    },
 }
 
 impl AnalyzedQuery {
@@ -279,15 +284,19 @@ fn heard_expansion(
     terms: &QueryTerms,
     synonyms: &Synonyms,
 ) -> Option<(String, Vec<String>, Origin)> {
-    let mut words: Vec<String> = heard
-        .words
+    let Heard {
+        typed,
+        words,
+        how,
+        typed_docs,
+    } = heard;
+    let mut words: Vec<String> = words
         .into_iter()
         .filter(|w| !terms.words.contains(w))
         .take(MAX_EXPANSIONS)
         .collect();
     let first = words.first()?.clone();
-    let heard_how = heard.how;
-    let origin = match heard.how {
+    let origin = match how {
         Hearing::Homophone => Origin::Homophone,
         Hearing::Pinyin | Hearing::Initials => {
             let heard = words.len();
@@ -303,11 +312,12 @@ fn heard_expansion(
             }
             Origin::Pinyin {
                 heard,
-                initials: heard_how == Hearing::Initials,
+                initials: how == Hearing::Initials,
+                typed_docs,
             }
         }
     };
-    Some((heard.typed, words, origin))
+    Some((typed, words, origin))
 }
 
 /// The synonym entries found in the query with their synonyms that are not

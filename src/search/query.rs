@@ -376,8 +376,8 @@ fn synonym_parts(
             .and_then(|(_, w)| w.as_deref())
             .is_some_and(|w| is_absent(w, fields, stats));
         let pinyin_weight = match (expansion.origin, expansion.synonyms.first()) {
-            (Origin::Pinyin { .. }, Some(heard))
-                if latin_docs(entry, fields, stats).saturating_mul(10) <= stats.doc_freq(heard) =>
+            (Origin::Pinyin { typed_docs, .. }, Some(heard))
+                if typed_docs.saturating_mul(10) <= stats.doc_freq(heard) =>
             {
                 ABSENT_PINYIN_BOOST
             }
@@ -592,21 +592,6 @@ fn words_query(fields: &Fields, words: &[String]) -> Option<(Node, Option<String
             None,
         )),
     }
-}
-
-/// The most passages any Latin word of `typed` (pinyin as typed, `zai
-/// xian`) is in, as a word of any field.
-fn latin_docs(typed: &str, fields: &Fields, stats: &TermStats) -> u64 {
-    typed
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .flat_map(|word| {
-            [fields.text, fields.heading, fields.title]
-                .into_iter()
-                .map(move |field| (stats.doc_freq)(field, word))
-        })
-        .max()
-        .unwrap_or(0)
 }
 
 /// Whether no passage has `word`: not as a word of any field, and not in

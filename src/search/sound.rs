@@ -34,6 +34,9 @@ pub struct Heard {
     /// The words of the index it sounds like, most passages first.
     pub words: Vec<String>,
     pub how: Hearing,
+    /// Passages with the Latin words it is in as typed (0 for Han text):
+    /// how much the articles use the letters themselves.
+    pub typed_docs: u64,
 }
 
 /// How a [`Heard`] was heard.
@@ -141,6 +144,7 @@ pub fn initials(normalized: &str, readings: &LazyReadings, counts: &Counts) -> V
         };
         let floor = first.docs as f64 * PINYIN_ALTERNATIVE_SHARE;
         heard.push(Heard {
+            typed_docs: as_typed,
             typed: word.to_string(),
             words: found
                 .iter()
@@ -326,6 +330,7 @@ fn read_run(
                     .filter(|&(_, docs)| docs > as_typed)
                     .max_by_key(|&(c, docs)| (docs, std::cmp::Reverse(*c)))?;
                 return Some(Heard {
+                    typed_docs: as_typed,
                     typed,
                     words: vec![lone.0.to_string()],
                     how: Hearing::Pinyin,
@@ -334,6 +339,7 @@ fn read_run(
             let first = words.first().filter(|w| w.docs > as_typed)?;
             let floor = first.docs as f64 * PINYIN_ALTERNATIVE_SHARE;
             Some(Heard {
+                typed_docs: as_typed,
                 typed,
                 words: words
                     .iter()
@@ -417,6 +423,7 @@ pub fn homophones(
                         typed: span.to_string(),
                         words: vec![word],
                         how: Hearing::Homophone,
+                        typed_docs: 0,
                     },
                 ));
             }
