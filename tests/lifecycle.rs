@@ -588,3 +588,27 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// How many segments the index's `meta.json` lists.
+fn segments(dir: &TestDir) -> usize {
+    let meta: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("index/meta.json")).unwrap()).unwrap();
+    meta["segments"].as_array().unwrap().len()
+}
+
+#[test]
+fn a_small_corpus_is_one_segment_and_an_update_adds_one() {
+    // Each writer thread writes a segment of its own, with its own term
+    // dictionary: a small build or update has one thread, so one segment.
+    let dir = TestDir::with_seed_corpus();
+    dir.index();
+    assert_eq!(segments(&dir), 1);
+    dir.create(
+        "corpus/new.md",
+        article("新文章", "新文章讲在线注销eSIM的步骤。"),
+    );
+    let out = dir.index();
+    assert!(out.contains("1 added"), "{out}");
+    assert_eq!(segments(&dir), 2);
+    assert_eq!(dir.search_json(&["新文章"]).hits[0].path, "new.md");
+}

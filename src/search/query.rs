@@ -723,8 +723,10 @@ fn term(field: Field, text: &str) -> Term {
     Term::from_field_text(field, text)
 }
 
+/// A word in one field, scored by BM25: frequencies, never positions (only
+/// the text has them, and proximity reads them through its own phrases).
 fn term_query(field: Field, text: &str) -> Node {
-    Node::Term(term(field, text), IndexRecordOption::WithFreqsAndPositions)
+    Node::Term(term(field, text), IndexRecordOption::WithFreqs)
 }
 
 fn boosted(node: Node, boost: f32) -> Node {
