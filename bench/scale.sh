@@ -18,7 +18,7 @@ work="$data/scale-work"
 insqa="$data/insqa"
 cd "$repo"
 
-for need in "$insqa/valid.jsonl" "$insqa/answers.jsonl" /usr/bin/time; do
+for need in "$insqa/valid.jsonl" "$insqa/answers.jsonl" "$insqa/corpus" /usr/bin/time; do
     [ -e "$need" ] || { echo "scale.sh: $need is missing: run bash bench/setup.sh first" >&2; exit 1; }
 done
 command -v hyperfine >/dev/null || { echo "scale.sh: hyperfine is missing: run bench/setup.sh" >&2; exit 1; }
@@ -75,6 +75,16 @@ for factor in 1 10; do
         > "$out/x$factor.cold-fresh.txt"
     rm -rf "$work/fresh" "$work/fresh-index"
 done
+
+# What the extra work buys: both ranked on InsuranceQA with one article per answer, so an
+# answer's id is its file name (zhsearch eval ranks articles the same way).
+echo "== relevance: the 2,000 questions over InsuranceQA's 27,413 answers" >&2
+"$bin" index --corpus "$insqa/corpus" --index "$work/zhsearch-insqa" > /dev/null
+"$peer" index "$insqa/corpus" "$work/peer-insqa" 2> /dev/null
+run "$bin" search --corpus "$insqa/corpus" --index "$work/zhsearch-insqa" --batch "$work/queries.txt" -n 10 \
+    > "$out/insqa.zhsearch.hits.jsonl"
+run "$peer" hits "$work/peer-insqa" "$work/queries.txt" > "$out/insqa.peer.hits.jsonl"
+cp "$insqa/valid.jsonl" "$out/insqa.valid.jsonl"
 
 section="$(python3 "$here/scale_report.py" "$out")"
 python3 "$here/splice.py" "$repo/BENCHMARKS.md" scale.sh "$section"

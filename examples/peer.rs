@@ -6,6 +6,7 @@
 //! ```sh
 //! peer index CORPUS INDEX          # build
 //! peer batch INDEX QUERIES         # one query per line; prints p50/p99 of the searches as JSON
+//! peer hits INDEX QUERIES          # one query per line; prints each one's top 10 paths as a JSON array
 //! peer search INDEX QUERY          # one cold query: the top 10 paths
 //! ```
 
@@ -68,11 +69,11 @@ fn main() {
             writer.wait_merging_threads().unwrap();
             eprintln!("peer: indexed {} files", files.len());
         }
-        "batch" | "search" => {
+        "batch" | "hits" | "search" => {
             let jieba = jieba();
             let index = Index::open_in_dir(&args[2]).unwrap();
             let searcher = index.reader().unwrap().searcher();
-            let queries: Vec<String> = if args[1] == "batch" {
+            let queries: Vec<String> = if args[1] != "search" {
                 std::fs::read_to_string(&args[3])
                     .unwrap()
                     .lines()
@@ -111,8 +112,10 @@ fn main() {
                     })
                     .collect();
                 took.push(started.elapsed().as_secs_f64() * 1000.0);
-                if args[1] == "search" {
-                    println!("{}", hits.join("\n"));
+                match args[1].as_str() {
+                    "search" => println!("{}", hits.join("\n")),
+                    "hits" => println!("{}", serde_json::to_string(&hits).unwrap()),
+                    _ => {}
                 }
             }
             took.sort_by(f64::total_cmp);
@@ -126,7 +129,7 @@ fn main() {
                 );
             }
         }
-        other => panic!("unknown command {other}: index, batch or search"),
+        other => panic!("unknown command {other}: index, batch, hits or search"),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Bytes of an index by field and by kind (term dictionary, postings,
-//! positions, field norms, stored passages), for BENCHMARKS.md: where the
-//! size of an index goes.
+//! positions, field norms, stored passages), and the tokens each field
+//! indexed, for BENCHMARKS.md: where the size and the build time of an
+//! index go. Reads any tantivy index (the scale peer's too).
 //!
 //! `cargo run --release --example space_usage -- INDEX_DIR`
 
@@ -13,7 +14,19 @@ fn main() -> Result<()> {
         .nth(1)
         .context("usage: space_usage INDEX_DIR")?;
     let index = tantivy::Index::open_in_dir(&dir).with_context(|| format!("cannot open {dir}"))?;
-    let usage = index.reader()?.searcher().space_usage()?;
+    let searcher = index.reader()?.searcher();
+    let usage = searcher.space_usage()?;
+    // field -> tokens indexed, over the segments
+    let mut tokens: BTreeMap<String, u64> = BTreeMap::new();
+    for (field, entry) in index.schema().fields() {
+        if !entry.is_indexed() {
+            continue;
+        }
+        for reader in searcher.segment_readers() {
+            *tokens.entry(entry.name().to_string()).or_default() +=
+                reader.inverted_index(field)?.total_num_tokens();
+        }
+    }
     // field -> [terms, postings, positions, fieldnorms]
     let mut by_field: BTreeMap<String, [u64; 4]> = BTreeMap::new();
     let mut store = 0;
@@ -32,9 +45,10 @@ fn main() -> Result<()> {
         }
         store += segment.store().total().get_bytes();
     }
-    println!("field\tterms\tpostings\tpositions\tfieldnorms");
+    println!("field\tterms\tpostings\tpositions\tfieldnorms\ttokens");
     for (field, [terms, postings, positions, norms]) in by_field {
-        println!("{field}\t{terms}\t{postings}\t{positions}\t{norms}");
+        let tokens = tokens.get(&field).copied().unwrap_or(0);
+        println!("{field}\t{terms}\t{postings}\t{positions}\t{norms}\t{tokens}");
     }
     println!("stored passages\t{store}");
     Ok(())
