@@ -115,7 +115,7 @@ fn char_spans(text: &str) -> Vec<Span> {
 pub fn word_tokens(segmenter: &Segmenter, original: &str) -> Vec<Token> {
     let normalized = Rc::new(Normalized::new(original));
     let spans = word_spans(|| segmenter, normalized.as_str());
-    SpanTokenStream::new(normalized, spans).collect()
+    SpanTokenStream::new(normalized, Rc::new(spans)).collect()
 }
 
 /// Character tokens of `original`: the bigrams of each Han run and its last
@@ -130,7 +130,7 @@ pub fn word_tokens(segmenter: &Segmenter, original: &str) -> Vec<Token> {
 pub fn char_tokens(original: &str) -> Vec<Token> {
     let normalized = Rc::new(Normalized::new(original));
     let spans = char_spans(normalized.as_str());
-    SpanTokenStream::new(normalized, spans).collect()
+    SpanTokenStream::new(normalized, Rc::new(spans)).collect()
 }
 
 thread_local! {
@@ -156,6 +156,50 @@ fn normalized_once(original: &str) -> Rc<Normalized> {
     })
 }
 
+/// Texts whose word spans [`RECENT_WORDS`] keeps: a passage's title,
+/// heading and text, which tantivy tokenizes one after another.
+const RECENT_WORDS_KEPT: usize = 3;
+
+/// A text cut into words: the text, the dictionary that cut it (its
+/// fingerprint), and the result.
+type CutText = (String, String, Rc<Normalized>, Rc<Vec<Span>>);
+
+thread_local! {
+    /// The last texts this thread cut into words for indexing, most recent
+    /// first. Every passage of an article carries its title, and the
+    /// passages of a section their heading: each is normalized and cut by
+    /// jieba once per run of passages instead of once per passage.
+    static RECENT_WORDS: RefCell<Vec<CutText>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The normalized text and word spans of `original` as cut by `segmenters`,
+/// reusing a recent cut of the same text by the same dictionary.
+fn words_once(segmenters: &Segmenters, original: &str) -> (Rc<Normalized>, Rc<Vec<Span>>) {
+    let dictionary = segmenters.dictionary().fingerprint();
+    RECENT_WORDS.with(|recent| {
+        let mut recent = recent.borrow_mut();
+        let found = recent
+            .iter()
+            .position(|(text, by, ..)| text == original && by == dictionary);
+        let entry = match found {
+            Some(i) => recent.remove(i),
+            None => {
+                let normalized = normalized_once(original);
+                let text = normalized.as_str();
+                // The whole dictionary when loaded (a big update or a batch of
+                // queries), else a jieba of the entries in this text.
+                let spans = word_spans(|| segmenters.for_text(text), text);
+                let kept = (original.to_string(), dictionary.to_string());
+                (kept.0, kept.1, normalized, Rc::new(spans))
+            }
+        };
+        let shared = (Rc::clone(&entry.2), Rc::clone(&entry.3));
+        recent.insert(0, entry);
+        recent.truncate(RECENT_WORDS_KEPT);
+        shared
+    })
+}
+
 /// The words analyzer as a tantivy tokenizer (see the module docs).
 #[derive(Clone)]
 pub struct WordTokenizer {
@@ -177,15 +221,18 @@ pub struct CharTokenizer;
 /// token.
 pub struct SpanTokenStream {
     normalized: Rc<Normalized>,
-    spans: std::vec::IntoIter<Span>,
+    spans: Rc<Vec<Span>>,
+    /// The next span's index.
+    next: usize,
     token: Token,
 }
 
 impl SpanTokenStream {
-    fn new(normalized: Rc<Normalized>, spans: Vec<Span>) -> Self {
+    fn new(normalized: Rc<Normalized>, spans: Rc<Vec<Span>>) -> Self {
         SpanTokenStream {
             normalized,
-            spans: spans.into_iter(),
+            spans,
+            next: 0,
             token: Token::default(),
         }
     }
@@ -202,15 +249,18 @@ impl SpanTokenStream {
 
 impl TokenStream for SpanTokenStream {
     fn advance(&mut self) -> bool {
-        let Some(span) = self.spans.next() else {
+        let Some(span) = self.spans.get(self.next) else {
             return false;
         };
+        self.next += 1;
         let original = self
             .normalized
             .original_range_of_chars(span.bytes.clone(), span.chars.clone());
         let token = &mut self.token;
         token.text.clear();
-        token.text.push_str(&self.normalized.as_str()[span.bytes]);
+        token
+            .text
+            .push_str(&self.normalized.as_str()[span.bytes.clone()]);
         token.offset_from = original.start;
         token.offset_to = original.end;
         token.position = span.chars.start;
@@ -231,11 +281,7 @@ impl Tokenizer for WordTokenizer {
     type TokenStream<'a> = SpanTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> SpanTokenStream {
-        let normalized = normalized_once(text);
-        // The whole dictionary when loaded (a big update or a batch of
-        // queries), else a jieba of the entries in this text.
-        let text = normalized.as_str();
-        let spans = word_spans(|| self.segmenters.for_text(text), text);
+        let (normalized, spans) = words_once(&self.segmenters, text);
         SpanTokenStream::new(normalized, spans)
     }
 }
@@ -246,7 +292,7 @@ impl Tokenizer for CharTokenizer {
     fn token_stream<'a>(&'a mut self, text: &'a str) -> SpanTokenStream {
         let normalized = normalized_once(text);
         let spans = char_spans(normalized.as_str());
-        SpanTokenStream::new(normalized, spans)
+        SpanTokenStream::new(normalized, Rc::new(spans))
     }
 }
 
@@ -418,6 +464,39 @@ mod tests {
                 "{text:?}"
             );
             assert_eq!(streamed(&mut chars, text), char_tokens(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_text_cut_by_another_dictionary_is_cut_again() {
+        // Tokenizers of two dictionaries on one thread (an engine swapped for
+        // one with a user dictionary): the recent cuts are the dictionary's own.
+        let builtin = Arc::new(Segmenters::new(crate::analysis::Dictionary::builtin()));
+        let user = crate::analysis::Dictionary::with_user_words("户流 100000000", "test").unwrap();
+        let user = Arc::new(Segmenters::new(user));
+        let text = "销户流程";
+        let texts = |segmenters: &Segmenters| -> Vec<String> {
+            word_tokens(segmenters.full(), text)
+                .into_iter()
+                .map(|t| t.text)
+                .collect()
+        };
+        assert_ne!(
+            texts(&builtin),
+            texts(&user),
+            "the user word changes the cut"
+        );
+        let mut words = WordTokenizer::new(Arc::clone(&builtin));
+        let mut user_words = WordTokenizer::new(Arc::clone(&user));
+        for _ in 0..2 {
+            assert_eq!(
+                streamed(&mut words, text),
+                word_tokens(builtin.full(), text)
+            );
+            assert_eq!(
+                streamed(&mut user_words, text),
+                word_tokens(user.full(), text)
+            );
         }
     }
 
