@@ -32,9 +32,10 @@ rm -rf "$out" "$work"
 mkdir -p "$out" "$work"
 target="$(cargo metadata --format-version 1 --no-deps |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
-cargo build --release --locked --quiet --bin zhsearch --example peer
+cargo build --release --locked --quiet --bin zhsearch --example peer --example space_usage
 bin="$target/release/zhsearch"
 peer="$target/release/examples/peer"
+space_usage="$target/release/examples/space_usage"
 python3 -c 'import json, sys
 for line in open(sys.argv[1], encoding="utf-8"):
     print(json.loads(line)["query"].replace("\n", " "))' "$insqa/valid.jsonl" > "$work/queries.txt"
@@ -55,6 +56,9 @@ for factor in 1 10; do
     run /usr/bin/time -v -o "$out/x$factor.peer.build.time" "$peer" index "$corpus" "$p" 2> "$out/x$factor.peer.build.out"
     du -sb "$z" | cut -f1 > "$out/x$factor.zhsearch.index.bytes"
     du -sb "$p" | cut -f1 > "$out/x$factor.peer.index.bytes"
+    # Bytes and tokens by field: what each build indexed.
+    run "$space_usage" "$z" > "$out/x$factor.zhsearch.space.tsv"
+    run "$space_usage" "$p" > "$out/x$factor.peer.space.tsv"
     echo "== x$factor: warm queries (second of two passes)" >&2
     "$bin" search --corpus "$corpus" --index "$z" --batch "$work/queries.txt" -n 10 > /dev/null
     run "$bin" search --corpus "$corpus" --index "$z" --batch "$work/queries.txt" -n 10 --timings \

@@ -50,6 +50,12 @@ def cold(name):
     return {r["command"]: (r["mean"] * 1000, r["stddev"] * 1000) for r in runs}
 
 
+def tokens(name):
+    """Tokens indexed over every field, from space_usage's table (its last column)."""
+    rows = [line.rstrip("\n").split("\t") for line in open(path(name), encoding="utf-8")]
+    return sum(int(r[-1]) for r in rows[1:] if len(r) == len(rows[0]))
+
+
 figures = {}
 for factor in (1, 10):
     x = f"x{factor}"
@@ -67,6 +73,8 @@ for factor in (1, 10):
         "raw": number(f"{x}.raw.bytes"),
         "size": number(f"{x}.zhsearch.index.bytes"),
         "peer_size": number(f"{x}.peer.index.bytes"),
+        "tokens": tokens(f"{x}.zhsearch.space.tsv"),
+        "peer_tokens": tokens(f"{x}.peer.space.tsv"),
         # The data folder as the commands below write it, not this machine's path.
         "summary": open(path(f"{x}.zhsearch.build.out"), encoding="utf-8").read().strip()
         .replace(os.path.dirname(os.path.abspath(out)), "$BENCH_DATA"),
@@ -114,6 +122,7 @@ sec = lambda v: f"{v:.2f} s"
 msf = lambda v: f"{v:.2f} ms"
 row("build, wall", sec, lambda f: f["build"][0], lambda f: f["peer_build"][0])
 row("build, CPU user+sys", sec, lambda f: f["build"][1], lambda f: f["peer_build"][1])
+row("tokens indexed (all fields)", lambda v: f"{v / 1e6:.1f}M", lambda f: f["tokens"], lambda f: f["peer_tokens"])
 row("warm query p50", msf, lambda f: f["p50"], lambda f: f["peer_p50"])
 row("warm query p99", msf, lambda f: f["p99"], lambda f: f["peer_p99"])
 row("cold query, fresh process", msf, lambda f: f["cold"]["zhsearch"][0], lambda f: f["cold"]["peer"][0])
@@ -156,6 +165,9 @@ w("- **Cold queries**: `hyperfine -N --warmup 3`, a fresh process per query with
   f"{ten['cold']['zhsearch'][1]:.1f} ms. “Right after a build of fresh files”: the corpus copied with `cp -r` "
   "(new modification times), indexed, then searched.")
 w("- **Size**: `du -sb` of the index folder ÷ `du -sb --apparent-size` of the corpus.")
+w("- **Tokens**: `examples/space_usage` (tantivy's count of tokens indexed per field, summed): zhsearch indexes "
+  "a passage's words and its Han bigrams, plus its title and heading; the peer one field of words. "
+  "A build's CPU follows its tokens.")
 w("")
 w("Commands (`$BENCH_DATA` = the data folder, default `/work/bench-data`):")
 w("")
