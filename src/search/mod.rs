@@ -178,8 +178,8 @@ fn check(deadline: Option<Instant>) -> Result<(), TimedOut> {
 const ONE_QUERY_STORE_CACHE_BLOCKS: usize = 100;
 /// Memory for decompressed stored passages when serving many queries:
 /// each 64 KB block a hit is read from is decompressed once, not once per
-/// hit, and a page of ten hits lies in ten blocks. At x10 (57 MB of stored
-/// passages, about 170 MB decompressed) `search --batch -n 10` over the
+/// hit, and a page of ten hits lies in ten blocks. At x10 (65 MB of stored
+/// passages, about 160 MB decompressed) `search --batch -n 10` over the
 /// 2,000 InsuranceQA questions, three alternating runs each: p50
 /// 2.77–2.89 ms with 64 MB, 2.48–2.56 with 128 MB, 2.36–2.43 with 256 MB,
 /// for a peak RSS of 407, 478 and 520 MB. A store that fits is held whole.
