@@ -211,7 +211,7 @@ fn matches(reader: &SegmentReader, field: Field, prefix: &str) -> tantivy::Resul
     )
 }
 
-/// Postings per document below which [`matches`] sorts the terms' postings
+/// Postings per document below which [`matches()`] sorts the terms' postings
 /// rather than summing them into an array of every document of the segment
 /// (1.2 MB at x10, zeroed and scanned for each character): a rare
 /// character's few hundred postings need no such array.
