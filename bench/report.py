@@ -121,6 +121,13 @@ for line in open(path("commands.tsv"), encoding="utf-8"):
 index_files = [l.split() for l in open(path("index.files"), encoding="utf-8") if l.strip()]
 # field, terms, postings, positions, fieldnorms; then "stored passages<TAB>bytes".
 field_rows = [l.rstrip("\n").split("\t") for l in open(path("fields.tsv"), encoding="utf-8")][1:]
+
+
+def field_bytes(row):
+    """A space_usage row's bytes: a field's terms, postings and positions, or the stored passages."""
+    return sum(int(x) for x in row[1:4]) if len(row) > 2 else int(row[1])
+
+
 build_summary = open(path("build.out"), encoding="utf-8").read().strip()
 reindex_summary = open(path("reindex.out"), encoding="utf-8").read().strip()
 
@@ -185,16 +192,16 @@ w("")
 w("## What each figure is")
 w("")
 w(f"- **Index build**: `zhsearch index` from nothing, `/usr/bin/time -v` (wall, user+sys CPU, "
-  f"peak RSS); the writer uses up to 4 threads (here {sh('nproc')}). Its summary: “{build_summary}”. "
+  f"peak RSS); the writer has one thread up to 32 MiB of articles (`ONE_THREAD_BYTES`), else one per "
+  f"core up to 4 (here {1 if raw_bytes <= 32 << 20 else min(int(sh('nproc')), 4)}). "
+  f"Its summary: “{build_summary}”. "
   "Size = `du -sb` of the index folder; by kind of file: "
   + ", ".join(f"`.{k}` {mb(int(b))}" for k, b in index_files if int(b) >= 100_000)
   + " (tantivy: `idx` postings, `pos` positions, `term` term dictionaries, `store` stored "
   "fields, `fast` fast fields, `fieldnorm` field norms); by field (`examples/space_usage.rs`; "
   "terms + postings + positions): "
   + ", ".join(
-      f"{r[0]} {mb(sum(int(x) for x in r[1:4]))}" if len(r) == 5 else f"{r[0]} {mb(int(r[1]))}"
-      for r in field_rows
-      if sum(int(x) for x in r[1:]) >= 100_000)
+      f"{r[0]} {mb(field_bytes(r))}" for r in field_rows if field_bytes(r) >= 100_000)
   + "; `meta.json` holds the manifest of corpus files.")
 w("- **jieba-rs reference**: `bench/segment.rs` (criterion, mean of 10 flat samples): "
   "`Jieba::cut_for_search(text, hmm = true)` over every file's raw text, one thread, dictionary "
@@ -202,7 +209,10 @@ w("- **jieba-rs reference**: `bench/segment.rs` (criterion, mean of 10 flat samp
   "segments title and text, writes character grams, and builds the tantivy index.")
 w(f"- **Re-index**: `zhsearch index` again after appending a sentence to 274 files of a copy of "
   f"the corpus (every 100th file by name; copied with `cp -a`, keeping mtimes, as files written "
-  f"within 2 s before an index run are hashed again by the next one). Its summary: “{reindex_summary}”.")
+  f"within 2 s before an index run are hashed again by the next one). Its summary: “{reindex_summary}”. "
+  f"Its CPU (user+sys) was {reindex['user'] + reindex['sys']:.2f} s: most of the wall time is the run "
+  "waiting out the 2 s racy window of the files it was just given, so that later searches need not "
+  "hash them (`IndexPass::settle`, corpora of 1,000 files or more).")
 w(f"- **Warm queries**: the {len(lines):,} questions in one `zhsearch search --batch FILE "
   "--timings` process (top 10 passages with 100-character snippets, JSON), run twice, the "
   "second measured; per-query `took_ms` covers query analysis, search, re-ranking and snippets. "
