@@ -119,7 +119,7 @@ for line in open(path("commands.tsv"), encoding="utf-8"):
     label, args = line.rstrip("\n").split("\t", 1)
     commands.append((label, " ".join(quote(shorten(a)) for a in args.split("\x1f") if a)))
 index_files = [l.split() for l in open(path("index.files"), encoding="utf-8") if l.strip()]
-# field, terms, postings, positions, fieldnorms; then "stored passages<TAB>bytes".
+# field, terms, postings, positions, fieldnorms, tokens; then "stored passages<TAB>bytes".
 field_rows = [l.rstrip("\n").split("\t") for l in open(path("fields.tsv"), encoding="utf-8")][1:]
 
 
