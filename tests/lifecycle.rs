@@ -22,11 +22,14 @@ fn stderr_of(out: &assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&out.get_output().stderr).into_owned()
 }
 
+/// The index's `meta.json`, parsed.
+fn meta(dir: &TestDir) -> serde_json::Value {
+    serde_json::from_slice(&fs::read(dir.path().join("index/meta.json")).unwrap()).unwrap()
+}
+
 /// The index's `meta.json` payload, parsed.
 fn payload(dir: &TestDir) -> serde_json::Value {
-    let meta: serde_json::Value =
-        serde_json::from_slice(&fs::read(dir.path().join("index/meta.json")).unwrap()).unwrap();
-    serde_json::from_str(meta["payload"].as_str().unwrap()).unwrap()
+    serde_json::from_str(meta(dir)["payload"].as_str().unwrap()).unwrap()
 }
 
 /// Rewrites the index's `meta.json` payload.
@@ -591,9 +594,7 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// How many segments the index's `meta.json` lists.
 fn segments(dir: &TestDir) -> usize {
-    let meta: serde_json::Value =
-        serde_json::from_slice(&fs::read(dir.path().join("index/meta.json")).unwrap()).unwrap();
-    meta["segments"].as_array().unwrap().len()
+    meta(dir)["segments"].as_array().unwrap().len()
 }
 
 #[test]

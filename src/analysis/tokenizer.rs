@@ -133,70 +133,69 @@ pub fn char_tokens(original: &str) -> Vec<Token> {
     SpanTokenStream::new(normalized, Rc::new(spans)).collect()
 }
 
-thread_local! {
-    /// The last text this thread normalized for indexing, and the result.
-    /// tantivy tokenizes a document's fields one after another on one
-    /// thread, and a passage's text goes into both the words and the chars
-    /// field: this normalizes it once instead of twice.
-    static LAST_NORMALIZED: RefCell<(String, Rc<Normalized>)> =
-        RefCell::new((String::new(), Rc::new(Normalized::new(""))));
+/// A text this thread tokenized for indexing: normalized, and once the
+/// words tokenizer has seen it, cut into words by the dictionary with that
+/// fingerprint.
+struct Recent {
+    original: String,
+    normalized: Rc<Normalized>,
+    words: Option<(String, Rc<Vec<Span>>)>,
 }
 
-/// `Normalized::new(original)`, reusing the previous call's result on this
-/// thread when the text is the same.
-fn normalized_once(original: &str) -> Rc<Normalized> {
-    LAST_NORMALIZED.with(|last| {
-        let mut last = last.borrow_mut();
-        if last.0 != original {
-            last.0.clear();
-            last.0.push_str(original);
-            last.1 = Rc::new(Normalized::new(original));
-        }
-        Rc::clone(&last.1)
+/// Texts [`RECENT`] keeps: a passage's title, heading and text, which
+/// tantivy tokenizes one after another.
+const RECENT_KEPT: usize = 3;
+
+thread_local! {
+    /// The last texts this thread tokenized for indexing, most recent first.
+    /// A passage's text goes into both the words and the chars field, and
+    /// every passage of an article carries its title (those of a section
+    /// their heading): each is normalized once, and cut by jieba once per
+    /// run of passages instead of once per passage.
+    static RECENT: RefCell<Vec<Recent>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `f` of the recent entry for `original`, normalized anew when there is
+/// none; the entry becomes the most recent.
+fn with_recent<T>(original: &str, f: impl FnOnce(&mut Recent) -> T) -> T {
+    RECENT.with(|recent| {
+        let mut recent = recent.borrow_mut();
+        let entry = match recent.iter().position(|r| r.original == original) {
+            Some(i) => recent.remove(i),
+            None => Recent {
+                original: original.to_string(),
+                normalized: Rc::new(Normalized::new(original)),
+                words: None,
+            },
+        };
+        recent.insert(0, entry);
+        recent.truncate(RECENT_KEPT);
+        f(&mut recent[0])
     })
 }
 
-/// Texts whose word spans [`RECENT_WORDS`] keeps: a passage's title,
-/// heading and text, which tantivy tokenizes one after another.
-const RECENT_WORDS_KEPT: usize = 3;
-
-/// A text cut into words: the text, the dictionary that cut it (its
-/// fingerprint), and the result.
-type CutText = (String, String, Rc<Normalized>, Rc<Vec<Span>>);
-
-thread_local! {
-    /// The last texts this thread cut into words for indexing, most recent
-    /// first. Every passage of an article carries its title, and the
-    /// passages of a section their heading: each is normalized and cut by
-    /// jieba once per run of passages instead of once per passage.
-    static RECENT_WORDS: RefCell<Vec<CutText>> = const { RefCell::new(Vec::new()) };
+/// `Normalized::new(original)`, reusing a recent result on this thread.
+fn normalized_once(original: &str) -> Rc<Normalized> {
+    with_recent(original, |recent| Rc::clone(&recent.normalized))
 }
 
 /// The normalized text and word spans of `original` as cut by `segmenters`,
 /// reusing a recent cut of the same text by the same dictionary.
 fn words_once(segmenters: &Segmenters, original: &str) -> (Rc<Normalized>, Rc<Vec<Span>>) {
     let dictionary = segmenters.dictionary().fingerprint();
-    RECENT_WORDS.with(|recent| {
-        let mut recent = recent.borrow_mut();
-        let found = recent
-            .iter()
-            .position(|(text, by, ..)| text == original && by == dictionary);
-        let entry = match found {
-            Some(i) => recent.remove(i),
-            None => {
-                let normalized = normalized_once(original);
-                let text = normalized.as_str();
+    with_recent(original, |recent| {
+        let spans = match &recent.words {
+            Some((by, spans)) if by == dictionary => Rc::clone(spans),
+            _ => {
+                let text = recent.normalized.as_str();
                 // The whole dictionary when loaded (a big update or a batch of
                 // queries), else a jieba of the entries in this text.
-                let spans = word_spans(|| segmenters.for_text(text), text);
-                let kept = (original.to_string(), dictionary.to_string());
-                (kept.0, kept.1, normalized, Rc::new(spans))
+                let spans = Rc::new(word_spans(|| segmenters.for_text(text), text));
+                recent.words = Some((dictionary.to_string(), Rc::clone(&spans)));
+                spans
             }
         };
-        let shared = (Rc::clone(&entry.2), Rc::clone(&entry.3));
-        recent.insert(0, entry);
-        recent.truncate(RECENT_WORDS_KEPT);
-        shared
+        (Rc::clone(&recent.normalized), spans)
     })
 }
 

@@ -17,7 +17,7 @@ use tantivy::index::{InvertedIndexReader, SegmentId};
 use tantivy::termdict::TermStreamer;
 
 use crate::analysis::is_han;
-use tantivy::postings::Postings;
+use tantivy::postings::{Postings, SegmentPostings};
 use tantivy::query::{Bm25Weight, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError};
@@ -192,16 +192,7 @@ impl PrefixCache {
 
 fn matches(reader: &SegmentReader, field: Field, prefix: &str) -> tantivy::Result<Matches> {
     let inverted = reader.inverted_index(field)?;
-    let mut infos = Vec::new();
-    let mut terms = terms_starting_with(&inverted, prefix)?;
-    while terms.advance() {
-        infos.push(terms.value().clone());
-    }
-    let postings: usize = infos.iter().map(|info| info.doc_freq as usize).sum();
-    let mut lists = Vec::with_capacity(infos.len());
-    for info in &infos {
-        lists.push(inverted.read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?);
-    }
+    let (lists, postings) = prefix_postings(&inverted, prefix)?;
     Ok(
         if postings.saturating_mul(SPARSE_FROM) < reader.max_doc() as usize {
             sparse_union(lists, postings)
@@ -209,6 +200,23 @@ fn matches(reader: &SegmentReader, field: Field, prefix: &str) -> tantivy::Resul
             dense_union(lists, reader.max_doc() as usize, postings)
         },
     )
+}
+
+/// The postings of every term of `inverted` starting with `prefix`, and
+/// how many they hold in all.
+fn prefix_postings(
+    inverted: &InvertedIndexReader,
+    prefix: &str,
+) -> std::io::Result<(Vec<SegmentPostings>, usize)> {
+    let (mut lists, mut postings) = (Vec::new(), 0);
+    let mut terms = terms_starting_with(inverted, prefix)?;
+    while terms.advance() {
+        postings += terms.value().doc_freq as usize;
+        lists.push(
+            inverted.read_postings_from_terminfo(terms.value(), IndexRecordOption::WithFreqs)?,
+        );
+    }
+    Ok((lists, postings))
 }
 
 /// Postings per document below which [`matches()`] sorts the terms' postings
@@ -342,21 +350,13 @@ mod tests {
     use super::*;
     use crate::search::testing::TestIndex;
 
-    /// The postings of every chars term of `index` starting with `prefix`.
-    fn lists(index: &TestIndex, prefix: &str) -> (Vec<impl Postings>, usize, usize) {
+    /// The postings of every chars term of `index` starting with `prefix`,
+    /// how many they hold, and the segment's documents.
+    fn lists(index: &TestIndex, prefix: &str) -> (Vec<SegmentPostings>, usize, usize) {
         let searcher = index.searcher();
         let reader = searcher.segment_reader(0);
         let inverted = reader.inverted_index(index.fields.chars).unwrap();
-        let mut terms = terms_starting_with(&inverted, prefix).unwrap();
-        let (mut lists, mut postings) = (Vec::new(), 0);
-        while terms.advance() {
-            postings += terms.value().doc_freq as usize;
-            lists.push(
-                inverted
-                    .read_postings_from_terminfo(terms.value(), IndexRecordOption::WithFreqs)
-                    .unwrap(),
-            );
-        }
+        let (lists, postings) = prefix_postings(&inverted, prefix).unwrap();
         (lists, reader.max_doc() as usize, postings)
     }
 
