@@ -209,10 +209,11 @@ w("- **jieba-rs reference**: `bench/segment.rs` (criterion, mean of 10 flat samp
   "segments title and text, writes character grams, and builds the tantivy index.")
 w(f"- **Re-index**: `zhsearch index` again after appending a sentence to 274 files of a copy of "
   f"the corpus (every 100th file by name; copied with `cp -a`, keeping mtimes, as files written "
-  f"within 2 s before an index run are hashed again by the next one). Its summary: “{reindex_summary}”. "
-  f"Its CPU (user+sys) was {reindex['user'] + reindex['sys']:.2f} s: most of the wall time is the run "
-  "waiting out the 2 s racy window of the files it was just given, so that later searches need not "
-  "hash them (`IndexPass::settle`, corpora of 1,000 files or more).")
+  f"within the racy window before an index run are hashed again by the next one). Its summary: "
+  f"“{reindex_summary}”. Its CPU (user+sys) was {reindex['user'] + reindex['sys']:.2f} s; the run "
+  "also waits out the racy window (0.1 s where mtimes keep fractions of a second, else 2 s) of the "
+  "files it was just given, so that later searches need not hash them (`IndexPass::settle`, "
+  "corpora of 1,000 files or more).")
 w(f"- **Warm queries**: the {len(lines):,} questions in one `zhsearch search --batch FILE "
   "--timings` process (top 10 passages with 100-character snippets, JSON), run twice, the "
   "second measured; per-query `took_ms` covers query analysis, search, re-ranking and snippets. "

@@ -58,8 +58,9 @@ find "$corpus" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }' > "$ou
 "$target/release/examples/space_usage" "$work/index" > "$out/fields.tsv"
 
 # 2. Re-index after changing 1% of the files (274 of 27,413) in a copy of the corpus.
-# cp -a keeps the files' mtimes: files written within 2 s before indexing count as possibly
-# changed unseen (git's racy-clean rule), so the update would hash every one of them.
+# cp -a keeps the files' mtimes: files written within the racy window (0.1 s; 2 s for
+# whole-second mtimes) before indexing count as possibly changed unseen (git's racy-clean
+# rule), so the update would hash every one of them.
 cp -a "$corpus" "$work/corpus-copy"
 "$bin" index --corpus "$work/corpus-copy" --index "$work/index-copy" > /dev/null
 find "$work/corpus-copy" -name '*.txt' | sort | awk 'NR % 100 == 1' | head -n 274 |

@@ -32,6 +32,7 @@ use super::files::{self, is_segment_file, managed_files, sync_dir, write_managed
 use super::lock::{UpdateLock, Wait};
 use super::manifest::{
     FileEntry, Manifest, RACY_WINDOW_NANOS, UserFiles, has_content, hash_bytes, is_settled,
+    racy_window,
 };
 use super::{Fields, IndexInfo, OpenError, Payload};
 use crate::analysis::{self, Segmenters};
@@ -429,8 +430,10 @@ impl IndexPass {
     /// whose stat or content moved meanwhile keeps an unknown mtime, which
     /// no check trusts.
     ///
-    /// Waiting out the window costs at most [`RACY_WINDOW_NANOS`], and only
-    /// a run that took less than that after the files were written. It is
+    /// Waiting out the window costs at most its length (see [`racy_window`]:
+    /// 0.1 s where mtimes keep fractions of a second, else
+    /// [`RACY_WINDOW_NANOS`]), and only a run that took less than that
+    /// after the files were written. It is
     /// spent on corpora of [`SETTLE_WAIT_FILES`] files or more, where a
     /// search's whole check (walk and hashes) costs more than the 20 ms a
     /// search may take; below, the pass's own scan stands. A corpus that
@@ -439,13 +442,13 @@ impl IndexPass {
         let scanned_at = self.new.scanned_at;
         let racy = |mtime: u64| mtime != 0 && !is_settled(mtime, scanned_at);
         let entries = self.new.files.values().map(|e| e.mtime);
-        let Some(latest) = (entries.chain(self.new.folders.values().copied()))
+        let Some(ready_at) = (entries.chain(self.new.folders.values().copied()))
             .filter(|&m| racy(m))
+            .map(|m| m.saturating_add(racy_window(m) + 1))
             .max()
         else {
             return Ok(());
         };
-        let ready_at = latest.saturating_add(RACY_WINDOW_NANOS + 1);
         let now = corpus::nanos_since_epoch(SystemTime::now());
         if now < ready_at {
             let wait = ready_at - now;
