@@ -217,6 +217,8 @@ pub struct Engine {
     prune_from_postings: u64,
     /// [`ranking::FIRST_PHASE_TERMS`]; tests raise it to find every match.
     first_phase_terms: usize,
+    /// [`ranking::FIRST_PHASE_COMMON_SHARE`]; tests raise it to find every match.
+    first_phase_common_share: f64,
     /// The last `--in` filters resolved, for the searcher they were
     /// resolved on: a batch or a server asks for the same ones again.
     last_filters: Mutex<Option<KeptFilters>>,
@@ -294,6 +296,7 @@ impl Engine {
             normalized: snippet::NormalizedPassages::default(),
             prune_from_postings: ranking::PRUNE_FROM_POSTINGS,
             first_phase_terms: ranking::FIRST_PHASE_TERMS,
+            first_phase_common_share: ranking::FIRST_PHASE_COMMON_SHARE,
             last_filters: Mutex::new(None),
             readings: Mutex::new(None),
             hears_sounds: true,
@@ -950,25 +953,47 @@ impl Engine {
     }
 
     /// The first phase's terms: the [`ranking::FIRST_PHASE_TERMS`] that weigh
-    /// most (weight times IDF, from each term's `docs`) when there are more.
+    /// most (weight times IDF, from each term's `docs`) when there are more;
+    /// of those, the common ones are left out, the weakest first, while
+    /// [`ranking::FIRST_PHASE_MIN_TERMS`] remain (see
+    /// [`ranking::FIRST_PHASE_COMMON_SHARE`]).
     fn strongest_terms(
         &self,
         num_docs: u64,
         terms: &[(Term, f32)],
         docs: &[u64],
     ) -> Vec<(Term, f32)> {
-        if terms.len() <= self.first_phase_terms {
-            return terms.to_vec();
-        }
-        let mut weighed: Vec<(f32, &(Term, f32))> = terms
+        let common_from = self.first_phase_common_share * num_docs as f64;
+        let mut weighed: Vec<(f32, bool, &(Term, f32))> = terms
             .iter()
             .zip(docs)
-            .map(|(term, &docs)| (term.1 * ranking::idf(docs, num_docs), term))
+            .map(|(term, &docs)| {
+                let weight = term.1 * ranking::idf(docs, num_docs);
+                (weight, docs as f64 > common_from, term)
+            })
             .collect();
-        // Stable: equal weights keep the query's order.
-        weighed.sort_by(|a, b| b.0.total_cmp(&a.0));
-        weighed.truncate(self.first_phase_terms);
-        weighed.into_iter().map(|(_, term)| term.clone()).collect()
+        if weighed.len() > self.first_phase_terms {
+            // Stable: equal weights keep the query's order.
+            weighed.sort_by(|a, b| b.0.total_cmp(&a.0));
+            weighed.truncate(self.first_phase_terms);
+        }
+        let mut weakest_first: Vec<usize> = (0..weighed.len()).collect();
+        weakest_first.sort_by(|&a, &b| weighed[a].0.total_cmp(&weighed[b].0));
+        let mut left_out = vec![false; weighed.len()];
+        let mut remaining = weighed.len();
+        for i in weakest_first {
+            if remaining <= ranking::FIRST_PHASE_MIN_TERMS {
+                break;
+            }
+            if weighed[i].1 {
+                left_out[i] = true;
+                remaining -= 1;
+            }
+        }
+        (weighed.into_iter().zip(left_out))
+            .filter(|(_, left_out)| !left_out)
+            .map(|((_, _, term), _)| term.clone())
+            .collect()
     }
 
     /// Orders runs of passages with the same score and BM25 by path, then
@@ -1550,6 +1575,7 @@ mod tests {
         engine.prune_from_postings = 0;
         // With every term in the first phase, it finds every match.
         engine.first_phase_terms = usize::MAX;
+        engine.first_phase_common_share = 1.0;
         let searcher = engine.reader.searcher();
         for raw in [
             "eSIM 在线销户",
@@ -1617,6 +1643,29 @@ mod tests {
         assert_eq!(kept, [terms[2].clone(), terms[1].clone()]);
         engine.first_phase_terms = 3;
         assert_eq!(engine.strongest_terms(num_docs, &terms, &docs), terms);
+    }
+
+    #[test]
+    fn the_first_phase_leaves_out_common_terms_while_enough_remain() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = engine_on(dir.path(), &[("a.md", "# 注销\n\n注销流程。\n")]);
+        let text = |i: usize| Term::from_field_text(engine.index.fields.text, &format!("词{i}"));
+        // In 1,000 passages: two common terms (in half and in a fifth of
+        // them), the others in five each.
+        let num_docs = 1_000;
+        let query = |rare: usize| {
+            let terms: Vec<(Term, f32)> = (0..rare + 2).map(|i| (text(i), 1.0)).collect();
+            let mut docs = vec![500, 200];
+            docs.extend(std::iter::repeat_n(5, rare));
+            let kept = engine.strongest_terms(num_docs, &terms, &docs);
+            (terms, kept)
+        };
+        let (terms, kept) = query(6);
+        assert_eq!(kept, terms[2..], "six others remain: both left out");
+        let (terms, kept) = query(5);
+        assert_eq!(kept, terms[1..], "the weaker common term left out");
+        let (terms, kept) = query(4);
+        assert_eq!(kept, terms, "a short query keeps its common words");
     }
 
     #[test]

@@ -88,11 +88,13 @@ pub fn idf(doc_freq: u64, num_docs: u64) -> f32 {
 
 /// Passages the first, pruned phase of a search picks for the whole query
 /// to score (see [`super::topk`]). On the 2,000 InsuranceQA questions
-/// (`search --batch -n 10`, MRR@10 of the passages): 50 gave 0.2452, 100
-/// 0.2457, 200 0.2452, 300 0.2453, and the whole query 0.2453; at x10 each
-/// doubling costs about half a millisecond of the p50 (50: 3.8 ms, 100: 4.2,
-/// 200: 4.7, with 256 KB store blocks).
-pub const CANDIDATES: usize = 100;
+/// with pruning forced on every query (`search --batch -n 10`, MRR@10 of
+/// the passages), with the first phase as it is now (common terms left out,
+/// [`FIRST_PHASE_COMMON_SHARE`]): 100 gave 0.2447, 120 0.2455, 150 0.2462,
+/// 200 0.2460; with every term and 100 candidates, 0.2461. Each candidate
+/// costs a re-scoring, so past 150 the p50 grows for nothing (earlier, with
+/// 256 KB store blocks: 50: 3.8 ms, 100: 4.2, 200: 4.7 at x10).
+pub const CANDIDATES: usize = 150;
 
 /// Most terms in the first phase's OR: a long question has thirty or more
 /// (pairs, words, synonyms), and block-max WAND's cost grows with each,
@@ -102,6 +104,29 @@ pub const CANDIDATES: usize = 100;
 /// 0.2441, 8 0.2385. At x10, p99 10.0–12.2 ms with all, 8.7–9.3 with 16
 /// (two runs each), p50 unchanged (2.7–2.8 ms).
 pub const FIRST_PHASE_TERMS: usize = 16;
+
+/// A term in more than this share of the passages (保险 in InsuranceQA)
+/// is left out of the first phase while [`FIRST_PHASE_MIN_TERMS`] others
+/// remain: it hardly changes which passages are candidates, but its long
+/// postings lie behind block-max WAND's pivot at every step, and each step
+/// seeks them. The whole query still scores it. At x10 (`search --batch -n
+/// 10`, 2,000 questions, per-query minimum of three alternating runs), with
+/// 150 candidates: p50 2.71 → 2.36 ms, p99 11.1 → 8.6 ms, mean 3.26 → 2.68
+/// ms. With 100 candidates and no floor of terms, passage MRR@10 under
+/// forced pruning was 0.2451 at a share of 0.2, 0.2447 at 0.1 and 0.2444 at
+/// 0.05, against 0.2461 with every term; 150 candidates make up for it
+/// (see [`CANDIDATES`]). `zhsearch eval` is unchanged.
+pub const FIRST_PHASE_COMMON_SHARE: f64 = 0.1;
+
+/// Fewest terms the first phase keeps when leaving common ones out (see
+/// [`FIRST_PHASE_COMMON_SHARE`]): a short query's common words are most of
+/// what it says. Agreement of the top 10 with the whole query run
+/// exhaustively at x10, on 1,000 two-word queries made of the questions'
+/// first words (overlap@10, same first hit): every term 0.916 / 0.970; no
+/// floor 0.889 / 0.941; at least 4 terms 0.922 / 0.971; at least 6, 0.938 /
+/// 0.986. On the full questions, 6 keeps today's 0.889 / 0.941 (8: 0.896 /
+/// 0.950, but p99 10.7 ms against 8.6).
+pub const FIRST_PHASE_MIN_TERMS: usize = 6;
 
 /// Postings (summed document frequencies of the first phase's terms) from
 /// which a query runs in two phases rather than whole: below it, scoring
