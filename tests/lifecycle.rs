@@ -2,7 +2,7 @@
 //! damaged and incompatible indexes, and runs killed halfway.
 
 use std::fs::{self, File};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio};
 use std::time::Duration;
 
@@ -240,22 +240,41 @@ fn the_index_remembers_its_corpus_folder() {
     );
 }
 
+/// The folders of `dir`'s corpus (itself first) and the files in them.
+fn corpus_tree(dir: &TestDir) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let (mut folders, mut files) = (vec![dir.path().join("corpus")], Vec::new());
+    let mut i = 0;
+    while let Some(folder) = folders.get(i).cloned() {
+        for entry in fs::read_dir(folder).unwrap().flatten() {
+            if entry.file_type().unwrap().is_dir() {
+                folders.push(entry.path());
+            } else {
+                files.push(entry.path());
+            }
+        }
+        i += 1;
+    }
+    (folders, files)
+}
+
+/// Sets the modification time of `path` (a file or a folder).
+fn set_mtime(path: &Path, mtime: std::time::SystemTime) {
+    let file = if path.is_dir() {
+        File::open(path)
+    } else {
+        File::options().write(true).open(path)
+    };
+    file.unwrap().set_modified(mtime).unwrap();
+}
+
 /// Sets the modification time of every file under `dir`'s corpus to an hour
 /// ago, as for a corpus not edited just before it was indexed (a file
 /// modified within the racy window of indexing, 0.1 s here, is always
 /// hashed, never trusted on its stat).
 fn age_corpus(dir: &TestDir) {
     let an_hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
-    let mut folders = vec![dir.path().join("corpus")];
-    while let Some(folder) = folders.pop() {
-        for entry in fs::read_dir(folder).unwrap().flatten() {
-            if entry.file_type().unwrap().is_dir() {
-                folders.push(entry.path());
-            } else {
-                let file = File::options().write(true).open(entry.path()).unwrap();
-                file.set_modified(an_hour_ago).unwrap();
-            }
-        }
+    for file in corpus_tree(dir).1 {
+        set_mtime(&file, an_hour_ago);
     }
 }
 
@@ -266,17 +285,8 @@ fn age_corpus(dir: &TestDir) {
 /// long as the run starts within 0.1 s, which a busy machine may miss.)
 fn keep_folders_racy(dir: &TestDir) {
     let in_an_hour = std::time::SystemTime::now() + Duration::from_secs(3600);
-    let mut folders = vec![dir.path().join("corpus")];
-    while let Some(folder) = folders.pop() {
-        for entry in fs::read_dir(&folder).unwrap().flatten() {
-            if entry.file_type().unwrap().is_dir() {
-                folders.push(entry.path());
-            }
-        }
-        File::open(&folder)
-            .unwrap()
-            .set_modified(in_an_hour)
-            .unwrap();
+    for folder in corpus_tree(dir).0 {
+        set_mtime(&folder, in_an_hour);
     }
 }
 

@@ -977,22 +977,13 @@ impl Engine {
             weighed.sort_by(|a, b| b.0.total_cmp(&a.0));
             weighed.truncate(self.first_phase_terms);
         }
-        let mut weakest_first: Vec<usize> = (0..weighed.len()).collect();
-        weakest_first.sort_by(|&a, &b| weighed[a].0.total_cmp(&weighed[b].0));
-        let mut left_out = vec![false; weighed.len()];
-        let mut remaining = weighed.len();
-        for i in weakest_first {
-            if remaining <= ranking::FIRST_PHASE_MIN_TERMS {
-                break;
-            }
-            if weighed[i].1 {
-                left_out[i] = true;
-                remaining -= 1;
-            }
-        }
-        (weighed.into_iter().zip(left_out))
-            .filter(|(_, left_out)| !left_out)
-            .map(|((_, _, term), _)| term.clone())
+        // The common terms, weakest first, as many as may go.
+        let mut left_out: Vec<usize> = (0..weighed.len()).filter(|&i| weighed[i].1).collect();
+        left_out.sort_by(|&a, &b| weighed[a].0.total_cmp(&weighed[b].0));
+        left_out.truncate(weighed.len().saturating_sub(ranking::FIRST_PHASE_MIN_TERMS));
+        (weighed.into_iter().enumerate())
+            .filter(|(i, _)| !left_out.contains(i))
+            .map(|(_, (_, _, term))| term.clone())
             .collect()
     }
 
