@@ -25,6 +25,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, Result, bail};
 use tantivy::directory::{Directory, META_LOCK, MmapDirectory};
+use tantivy::indexer::UserOperation;
 use tantivy::schema::Term;
 use tantivy::{Index, IndexWriter, TantivyDocument, doc};
 
@@ -368,7 +369,13 @@ struct IndexPass {
     /// Bytes of articles this pass (re)indexes, which decide the writer's
     /// threads (see [`ONE_THREAD_BYTES`]).
     to_read: u64,
+    /// Passages not yet given to the writer (see [`IndexPass::add_article`]).
+    batch: Vec<TantivyDocument>,
 }
+
+/// Passages given to the writer's thread at once, in a pass that reads at
+/// most [`ONE_THREAD_BYTES`] (see [`IndexPass::add_article`]).
+const BATCH_PASSAGES: usize = 64;
 
 /// Corpora of this many files or more wait out the racy window at the end
 /// of an index run (see `IndexPass::settle`): walking and stat'ing 1,000
@@ -411,6 +418,7 @@ impl IndexPass {
             info: IndexInfo::current(segmenters),
             segmenters: Arc::clone(segmenters),
             to_read: 0,
+            batch: Vec::new(),
         }
     }
 
@@ -670,25 +678,53 @@ impl IndexPass {
     }
 
     /// Adds one document per passage; returns how many.
+    ///
+    /// While the pass reads at most [`ONE_THREAD_BYTES`], the passages go to
+    /// the writer's thread [`BATCH_PASSAGES`] at a time, else one by one.
+    /// Reading outpaces indexing, so tantivy's queue (10,000 batches) stays
+    /// full, and each batch sent wakes the reading thread once. A full queue
+    /// then holds every article, so batches are kept to passes that small:
+    /// on x10 (145 MB, two writer threads) they saved no CPU and raised the
+    /// peak RSS from 292 to 393 MB.
     fn add_article(&mut self, article: &Article) -> Result<u32> {
         let fields = self.fields;
-        let writer = self.writer()?;
         for passage in &article.passages {
-            let doc: TantivyDocument = doc!(
+            self.batch.push(doc!(
                 fields.path => article.path.as_str(),
                 fields.line => passage.line as u64,
                 fields.title => article.title.as_str(),
                 fields.heading => passage.breadcrumb(),
                 fields.text => passage.text.as_str(),
                 fields.chars => passage.text.as_str(),
-            );
-            writer.add_document(doc)?;
+            ));
+            let full = if self.to_read <= ONE_THREAD_BYTES {
+                BATCH_PASSAGES
+            } else {
+                1
+            };
+            if self.batch.len() >= full {
+                self.send_batch()?;
+            }
         }
         Ok(u32::try_from(article.passages.len()).unwrap_or(u32::MAX))
     }
 
+    /// Gives the writer the passages not yet given. A delete needs no batch
+    /// sent before it: it removes another article's passages than those
+    /// waiting, and theirs are stamped after it.
+    fn send_batch(&mut self) -> Result<()> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::take(&mut self.batch);
+        self.writer()?
+            .run(batch.into_iter().map(UserOperation::Add))?;
+        Ok(())
+    }
+
     /// Commits the documents and the new manifest in one atomic step.
     fn commit(&mut self) -> Result<()> {
+        self.send_batch()?;
         let payload = Payload::json(&self.info, &self.new)?;
         self.writer()?;
         let writer = self.writer.as_mut().expect("writer was just opened");
