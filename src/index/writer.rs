@@ -688,6 +688,11 @@ impl IndexPass {
     /// peak RSS from 292 to 393 MB.
     fn add_article(&mut self, article: &Article) -> Result<u32> {
         let fields = self.fields;
+        let full = if self.to_read <= ONE_THREAD_BYTES {
+            BATCH_PASSAGES
+        } else {
+            1
+        };
         for passage in &article.passages {
             self.batch.push(doc!(
                 fields.path => article.path.as_str(),
@@ -697,11 +702,6 @@ impl IndexPass {
                 fields.text => passage.text.as_str(),
                 fields.chars => passage.text.as_str(),
             ));
-            let full = if self.to_read <= ONE_THREAD_BYTES {
-                BATCH_PASSAGES
-            } else {
-                1
-            };
             if self.batch.len() >= full {
                 self.send_batch()?;
             }

@@ -555,8 +555,8 @@ impl Engine {
         let mut depth = limit * ranking::PASSAGES_PER_ARTICLE;
         let mut runs = Runs::default();
         loop {
-            let candidates =
-                (self.rank(&searcher, &built, None, depth, None, &mut runs)?).candidates;
+            let ranking = self.rank(&searcher, &built, None, depth, None, &mut runs)?;
+            let candidates = ranking.candidates;
             let exhausted = candidates.len() < depth;
             let paths = self.paths(&searcher, &candidates)?;
             let mut seen = HashSet::new();
@@ -1356,7 +1356,8 @@ struct Run {
     candidates: Vec<Candidate>,
 }
 
-/// The runs of one search's rankings. Filling a collapsed page asks for
+/// The runs of one search's rankings (one query, filter and feedback, so a
+/// run of the same depth is the same run). Filling a collapsed page asks for
 /// deeper rankings of the same query, and each run fetches at least
 /// [`ranking::RERANK_DEPTH`] passages, so a deeper ranking (-n 10 needing
 /// 20) is most often the run already made. At x10, 54 of the 2,000
