@@ -1356,11 +1356,11 @@ struct Run {
     candidates: Vec<Candidate>,
 }
 
-/// The runs of one search's rankings (one query, filter and feedback, so a
-/// run of the same depth is the same run). Filling a collapsed page asks for
-/// deeper rankings of the same query, and each run fetches at least
-/// [`ranking::RERANK_DEPTH`] passages, so a deeper ranking (-n 10 needing
-/// 20) is most often the run already made. At x10, 54 of the 2,000
+/// The runs of one search's rankings (one query, filter and feedback, so
+/// two runs that fetch as many passages are the same). Filling a collapsed
+/// page asks for deeper rankings of the same query, and each run fetches at
+/// least [`ranking::RERANK_DEPTH`] passages, so a deeper ranking (-n 10
+/// needing 20) is most often the run already made. At x10, 54 of the 2,000
 /// InsuranceQA questions needed one, 19 of them among the 40 slowest, and
 /// each ran its first query twice.
 #[derive(Default)]
