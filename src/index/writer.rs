@@ -684,8 +684,8 @@ impl IndexPass {
     /// Reading outpaces indexing, so tantivy's queue (10,000 batches) stays
     /// full, and each batch sent wakes the reading thread once. A full queue
     /// then holds every article, so batches are kept to passes that small:
-    /// on x10 (145 MB, two writer threads) they saved no CPU and raised the
-    /// peak RSS from 292 to 393 MB.
+    /// on x10 (145 MB, two writer threads) one batch per article saved no
+    /// CPU and raised the peak RSS from 292 to 393 MB.
     fn add_article(&mut self, article: &Article) -> Result<u32> {
         let fields = self.fields;
         let full = if self.to_read <= ONE_THREAD_BYTES {
