@@ -8,8 +8,7 @@
 //! 70 passages, 2,415 pairs).
 
 use anyhow::{Context, Result};
-use tantivy::schema::Value;
-use tantivy::{DocSet, TERMINATED, TantivyDocument};
+use tantivy::{DocSet, TERMINATED};
 
 use zhsearch::analysis::Normalized;
 use zhsearch::search::collapse::Shingles;
@@ -21,31 +20,17 @@ fn main() -> Result<()> {
         .context("usage: near_duplicates INDEX_DIR [TOP]")?;
     let top: usize = args.next().map_or(Ok(10), |n| n.parse())?;
     let index = tantivy::Index::open_in_dir(&dir).with_context(|| format!("cannot open {dir}"))?;
-    let schema = index.schema();
-    let field = |name| schema.get_field(name).context("not a zhsearch index");
-    let (text, path, line) = (field("text")?, field("path")?, field("line")?);
     let searcher = index.reader()?.searcher();
+    let store = zhsearch::index::Passages::new(1 << 26);
     let mut passages = Vec::new();
     for (ord, segment) in searcher.segment_readers().iter().enumerate() {
         let mut docs = tantivy::query::AllScorer::new(segment.max_doc());
         let mut doc = docs.doc();
         while doc != TERMINATED {
             if segment.alive_bitset().is_none_or(|a| a.is_alive(doc)) {
-                let stored: TantivyDocument =
-                    searcher.doc(tantivy::DocAddress::new(ord as u32, doc))?;
-                let get = |f| {
-                    stored
-                        .get_first(f)
-                        .and_then(|v| v.as_str())
-                        .unwrap_or_default()
-                        .to_string()
-                };
-                let at = format!(
-                    "{}:{}",
-                    get(path),
-                    stored.get_first(line).and_then(|v| v.as_u64()).unwrap_or(0)
-                );
-                passages.push((at, Shingles::of(Normalized::new(&get(text)).as_str())));
+                let stored = store.get(&searcher, tantivy::DocAddress::new(ord as u32, doc))?;
+                let at = format!("{}:{}", stored.path, stored.line);
+                passages.push((at, Shingles::of(Normalized::new(&stored.text).as_str())));
             }
             doc = docs.advance();
         }

@@ -8,12 +8,15 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result};
+use tantivy::index::SegmentComponent;
 
 fn main() -> Result<()> {
     let dir = std::env::args()
         .nth(1)
         .context("usage: space_usage INDEX_DIR")?;
-    let index = tantivy::Index::open_in_dir(&dir).with_context(|| format!("cannot open {dir}"))?;
+    // With the passage store registered, to count its files.
+    let index = zhsearch::index::open_tantivy_index(std::path::Path::new(&dir))
+        .with_context(|| format!("cannot open {dir}"))?;
     let searcher = index.reader()?.searcher();
     let usage = searcher.space_usage()?;
     // field -> tokens indexed, over the segments
@@ -44,6 +47,8 @@ fn main() -> Result<()> {
             }
         }
         store += segment.store().total().get_bytes();
+        let passages = SegmentComponent::Custom(zhsearch::index::passages::EXTENSION.into());
+        store += segment.component(passages).total().get_bytes();
     }
     println!("field\tterms\tpostings\tpositions\tfieldnorms\ttokens");
     for (field, [terms, postings, positions, norms]) in by_field {

@@ -157,7 +157,15 @@ fn unreferenced_files(index: &Path) -> Vec<String> {
     .collect();
     for segment in meta["segments"].as_array().unwrap() {
         let id = segment["segment_id"].as_str().unwrap().replace('-', "");
-        for ext in ["idx", "pos", "term", "store", "fast", "fieldnorm"] {
+        for ext in [
+            "idx",
+            "pos",
+            "term",
+            "store",
+            "fast",
+            "fieldnorm",
+            "passages",
+        ] {
             referenced.insert(format!("{id}.{ext}"));
         }
         if let Some(opstamp) = segment["deletes"]["opstamp"].as_u64() {

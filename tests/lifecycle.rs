@@ -480,7 +480,15 @@ fn damaged_indexes_give_a_rebuild_hint_and_index_repairs_them() {
         copy_dir(&seed.path().join("index"), &dir.path().join("index"));
         dir
     };
-    for ext in ["term", "idx", "pos", "store", "fast", "fieldnorm"] {
+    for ext in [
+        "term",
+        "idx",
+        "pos",
+        "store",
+        "passages",
+        "fast",
+        "fieldnorm",
+    ] {
         let dir = fresh();
         for file in segment_files(&dir.path().join("index"), ext) {
             let len = fs::metadata(&file).unwrap().len();
@@ -512,7 +520,7 @@ fn damaged_indexes_give_a_rebuild_hint_and_index_repairs_them() {
     }
     // Garbage in the middle, footers intact: tantivy only notices (or panics)
     // while searching.
-    for ext in ["term", "idx", "pos", "store"] {
+    for ext in ["term", "idx", "pos", "passages"] {
         let dir = fresh();
         for file in segment_files(&dir.path().join("index"), ext) {
             let mut bytes = fs::read(&file).unwrap();
@@ -558,7 +566,7 @@ fn damaged_indexes_give_a_rebuild_hint_and_index_repairs_them() {
     let dir = fresh();
     fs::write(dir.path().join("index/meta.json"), "{\"segments\": [tru").unwrap();
     assert_rebuild_hint(&dir, "garbage meta.json");
-    for file in segment_files(&dir.path().join("index"), "store") {
+    for file in segment_files(&dir.path().join("index"), "passages") {
         fs::remove_file(file).unwrap();
     }
     // `zhsearch index` rebuilds what it cannot update, and says so.

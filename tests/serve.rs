@@ -495,7 +495,7 @@ fn a_damaged_index_answers_503_with_the_rebuild_hint() {
     // Garbage over the stored passages, in place (the server has them mapped).
     for entry in std::fs::read_dir(dir.path().join("index")).unwrap() {
         let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "store") {
+        if path.extension().is_some_and(|e| e == "passages") {
             let len = std::fs::metadata(&path).unwrap().len() as usize;
             std::fs::write(&path, vec![0x5a; len]).unwrap();
         }

@@ -83,7 +83,15 @@ pub fn sweep(index_dir: &Path, index: &Index) -> Result<Swept> {
 }
 
 /// The extensions of a segment's files besides its delete file.
-const SEGMENT_EXTENSIONS: &[&str] = &["idx", "pos", "term", "store", "fast", "fieldnorm"];
+const SEGMENT_EXTENSIONS: &[&str] = &[
+    "idx",
+    "pos",
+    "term",
+    "store",
+    "fast",
+    "fieldnorm",
+    super::passages::EXTENSION,
+];
 
 /// The files tantivy lists as its own in `dir` (`.managed.json`).
 pub fn managed_files(dir: &Path) -> Result<Vec<String>> {

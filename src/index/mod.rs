@@ -22,6 +22,7 @@
 pub(crate) mod files;
 pub(crate) mod lock;
 pub(crate) mod manifest;
+pub mod passages;
 pub(crate) mod readings;
 pub(crate) mod schema;
 pub(crate) mod writer;
@@ -36,8 +37,9 @@ use tantivy::Index;
 use crate::analysis::{self, Segmenters};
 pub use lock::{LockBusy, Wait};
 pub use manifest::{Changes, Manifest, StoredManifest, UnpackError, UserFiles};
+pub use passages::{Passages, StoredPassage};
 pub use readings::{READINGS_FILE, Readings, readings_of, searcher_commit_id};
-pub use schema::{Fields, LINE_COLUMN, PATH_COLUMN, SCHEMA_VERSION};
+pub use schema::{Fields, LINE_COLUMN, PATH_COLUMN, SCHEMA_VERSION, open as open_tantivy_index};
 pub use writer::{Notice, Progress, Rebuilt, UpdateOptions, UpdateReport, update};
 
 /// How an index was built, stored with every commit.
@@ -308,7 +310,7 @@ pub fn open_with(
     // Tantivy reads meta.json again: an update committed in between makes
     // the index newer than `payload`, which only decides the checks above
     // (an update keeps the dictionary) and the stale-index warning.
-    let opened = crate::panic_guard::catch(|| Index::open_in_dir(dir))
+    let opened = crate::panic_guard::catch(|| schema::open(dir))
         .map_err(|panic| damaged(panic.to_string()))?;
     let index = opened.map_err(|e| damaged(e.to_string()))?;
     let fields = Fields::from_schema(&index.schema()).map_err(|e| damaged(e.to_string()))?;
@@ -417,9 +419,7 @@ fn check_segments_unguarded(index: &Index) -> Result<(), SegmentError> {
     let fields = Fields::from_schema(&index.schema()).map_err(SegmentError::unreadable)?;
     check_doc_counts(&searcher, &fields)?;
     for segment in searcher.segment_readers() {
-        segment
-            .get_store_reader(1)
-            .map_err(SegmentError::unreadable)?;
+        passages::PassageFile::open(segment).map_err(SegmentError::unreadable)?;
     }
     let damaged = index
         .validate_checksum()

@@ -1,11 +1,15 @@
 //! The index schema: one tantivy document per passage.
 
-use tantivy::IndexSettings;
+use std::path::Path;
+use std::sync::Arc;
+
 use tantivy::schema::{
-    FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+    FAST, Field, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::store::{Compressor, ZstdCompressor};
+use tantivy::{Index, IndexBuilder, IndexSettings};
 
+use super::passages::PassagePlugin;
 use crate::analysis;
 
 /// Bumped whenever the fields change, or what they hold, so an index from an
@@ -14,13 +18,9 @@ use crate::analysis;
 /// is not UTF-8 has an escaped document id instead of a lossy one. 5: the
 /// manifest stores each skipped file's reason as a typed value (packing
 /// format 2). 6: `line` is also a column, to order tied passages. 7: the
-/// title and heading have no positions.
-pub const SCHEMA_VERSION: u32 = 7;
-
-/// zstd level of the passage store.
-const DOCSTORE_ZSTD_LEVEL: i32 = 5;
-/// Bytes of passages compressed together in the store.
-const DOCSTORE_BLOCK_BYTES: usize = 64 * 1024;
+/// title and heading have no positions. 8: passages are stored in the
+/// passage store ([`super::passages`]), not in tantivy's.
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// Name of the path field, also a column: ranking articles reads each
 /// candidate's path from it rather than from its stored passage.
@@ -54,7 +54,7 @@ impl Fields {
     pub fn build_schema() -> (Schema, Fields) {
         let mut builder = Schema::builder();
         let words = |record| {
-            TextOptions::default().set_stored().set_indexing_options(
+            TextOptions::default().set_indexing_options(
                 TextFieldIndexing::default()
                     .set_tokenizer(analysis::WORDS)
                     .set_index_option(record),
@@ -67,7 +67,7 @@ impl Fields {
         );
         // Untokenized, to delete an article's passages by path and to group
         // them by article; no field norms, as nothing scores on it.
-        let path = (STRING | STORED | FAST).set_indexing_options(
+        let path = (STRING | FAST).set_indexing_options(
             TextFieldIndexing::default()
                 .set_tokenizer("raw")
                 .set_fieldnorms(false)
@@ -75,7 +75,7 @@ impl Fields {
         );
         let fields = Fields {
             path: builder.add_text_field(PATH_COLUMN, path),
-            line: builder.add_u64_field(LINE_COLUMN, STORED | FAST),
+            line: builder.add_u64_field(LINE_COLUMN, FAST),
             // Only the text has positions: proximity and phrases look at
             // nothing else, and the title's and heading's were 1.5% of x1's
             // index (0.32 of 21.4 MB).
@@ -87,23 +87,16 @@ impl Fields {
         (builder.build(), fields)
     }
 
-    /// How a new index stores its passages: zstd level 5 in 64 KB blocks.
-    /// On InsuranceQA-zh (13.2 MB of text) tantivy's default, lz4 in 16 KB
-    /// blocks, took 9.7 MB; zstd at level 12 compressed at 13 MB/s, a fifth
-    /// of a build's CPU, level 5 at 53 MB/s (`zstd -b`). The block size
-    /// trades size for the cost of reading a hit, which decompresses its
-    /// whole block: at x10 (291k passages, a store larger than its cache)
-    /// `search --batch -n 10` took p50 4.15 ms with 256 KB blocks, 3.10 ms
-    /// with 64 KB and 2.84 ms with 32 KB, for an index of 1.128, 1.186 and
-    /// 1.218 times the raw text (x1: 1.389, 1.442, 1.471). 64 KB is the
-    /// smallest that keeps x10 within 1.2 times. Existing indexes keep the
-    /// block size they were built with.
+    /// How a new index is set: tantivy's document store holds an empty
+    /// record per passage (they are in the passage store), which its
+    /// default of lz4 in 16 KB blocks kept in 117 KB on x1, and zstd in
+    /// 1 MB blocks in a few hundred bytes.
     pub fn index_settings() -> IndexSettings {
         IndexSettings {
             docstore_compression: Compressor::Zstd(ZstdCompressor {
-                compression_level: Some(DOCSTORE_ZSTD_LEVEL),
+                compression_level: Some(3),
             }),
-            docstore_blocksize: DOCSTORE_BLOCK_BYTES,
+            docstore_blocksize: 1 << 20,
             ..IndexSettings::default()
         }
     }
@@ -120,4 +113,19 @@ impl Fields {
             chars: schema.get_field("chars")?,
         })
     }
+}
+
+/// A builder for a new index with the passage store.
+pub fn builder() -> IndexBuilder {
+    Index::builder()
+        .settings(Fields::index_settings())
+        .register_plugin(Arc::new(PassagePlugin::default()))
+}
+
+/// Opens the index in `dir` with the passage store, which tantivy needs to
+/// write or merge its segments.
+pub fn open(dir: &Path) -> tantivy::Result<Index> {
+    let mut index = Index::open_in_dir(dir)?;
+    index.register_plugin(Arc::new(PassagePlugin::default()));
+    Ok(index)
 }

@@ -215,7 +215,7 @@ fn update_unlabelled(
     };
     // Before anything is written: a killed run's files would collide with
     // the ones this run writes, or pile up run after run (see `files`).
-    if let Ok(Ok(index)) = crate::panic_guard::catch(|| Index::open_in_dir(index_dir)) {
+    if let Ok(Ok(index)) = crate::panic_guard::catch(|| super::schema::open(index_dir)) {
         files::sweep(index_dir, &index)?;
     }
     let previous = if options.rebuild {
@@ -254,9 +254,8 @@ fn update_unlabelled(
             fs::create_dir_all(&staging)
                 .with_context(|| format!("cannot create '{}'", staging.display()))?;
             let (schema, _) = Fields::build_schema();
-            let index = Index::builder()
+            let index = super::schema::builder()
                 .schema(schema)
-                .settings(Fields::index_settings())
                 .create_in_dir(&staging)
                 .with_context(|| format!("cannot create an index in '{}'", staging.display()))?;
             let mut pass = IndexPass::new(index, None, manifest, segmenters);
@@ -283,7 +282,7 @@ fn update_unlabelled(
     };
     // After the commit, which it never holds up: a run killed here leaves
     // readings of the commit before, which the next run replaces.
-    let index = Index::open_in_dir(index_dir)
+    let index = super::schema::open(index_dir)
         .with_context(|| format!("cannot open the index in '{}'", index_dir.display()))?;
     let fields = Fields::from_schema(&index.schema())?;
     super::readings::refresh(index_dir, &index, &fields)?;

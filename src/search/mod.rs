@@ -16,7 +16,7 @@ pub(crate) mod snippet;
 pub(crate) mod sound;
 pub(crate) mod stats;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 pub(crate) mod topk;
 
 use std::borrow::Cow;
@@ -29,8 +29,9 @@ use tantivy::collector::{Count, TopDocs};
 use tantivy::columnar::StrColumn;
 use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query};
 use tantivy::schema::IndexRecordOption;
-use tantivy::schema::Value;
-use tantivy::{DocAddress, DocSet, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, DocSet, IndexReader, ReloadPolicy, Searcher, Term};
+
+use crate::index::passages::{Passages, StoredPassage};
 
 pub use analyzed::AnalyzedQuery;
 pub use filter::{FilterError, Filters, Within};
@@ -174,21 +175,23 @@ fn check(deadline: Option<Instant>) -> Result<(), TimedOut> {
     }
 }
 
-/// Decompressed stored blocks a single search keeps (tantivy's default).
-const ONE_QUERY_STORE_CACHE_BLOCKS: usize = 100;
+/// Memory for decompressed passages a single search keeps: a page of hits,
+/// its collapsed neighbours and its phrase checks.
+const ONE_QUERY_STORE_CACHE_BYTES: u64 = 4 * 1024 * 1024;
 /// Memory for decompressed stored passages when serving many queries:
-/// each 64 KB block a hit is read from is decompressed once, not once per
-/// hit, and a page of ten hits lies in ten blocks. At x10 (65 MB of stored
-/// passages, about 160 MB decompressed) `search --batch -n 10` over the
-/// 2,000 InsuranceQA questions, three alternating runs each: p50
-/// 2.77–2.89 ms with 64 MB, 2.48–2.56 with 128 MB, 2.36–2.43 with 256 MB,
-/// for a peak RSS of 407, 478 and 520 MB. A store that fits is held whole.
-pub const MANY_QUERIES_STORE_CACHE_BYTES: usize = 256 * 1024 * 1024;
+/// each block a hit is read from is decompressed once, not once per hit,
+/// and a page of ten hits lies in ten blocks. At x10 (about 160 MB
+/// decompressed) with tantivy's store of 64 KB blocks, `search --batch -n
+/// 10` over the 2,000 InsuranceQA questions, three alternating runs each:
+/// p50 2.77–2.89 ms with 64 MB, 2.48–2.56 with 128 MB, 2.36–2.43 with 256
+/// MB, for a peak RSS of 407, 478 and 520 MB. A store that fits is held
+/// whole.
+pub const MANY_QUERIES_STORE_CACHE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// How many queries an [`Engine`] will answer, which decides what it keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Workload {
-    /// One query: tantivy's small store cache.
+    /// One query: a small cache of passages.
     OneQuery,
     /// A batch, an eval or a server: up to [`MANY_QUERIES_STORE_CACHE_BYTES`]
     /// of decompressed passages, so each stored block is decompressed once
@@ -200,6 +203,8 @@ pub enum Workload {
 pub struct Engine {
     index: SearchIndex,
     reader: IndexReader,
+    /// The stored passages, with the blocks read so far.
+    passages: Passages,
     segmenters: Arc<Segmenters>,
     synonyms: Synonyms,
     /// Read on first use by [`Engine::search_articles`], for the searcher
@@ -271,16 +276,16 @@ impl Engine {
         synonyms: Synonyms,
         workload: Workload,
     ) -> Result<Engine> {
-        let cache_blocks = if workload == Workload::ManyQueries {
-            MANY_QUERIES_STORE_CACHE_BYTES / index.index.settings().docstore_blocksize.max(1)
-        } else {
-            ONE_QUERY_STORE_CACHE_BLOCKS
+        let cache_bytes = match workload {
+            Workload::ManyQueries => MANY_QUERIES_STORE_CACHE_BYTES,
+            Workload::OneQuery => ONE_QUERY_STORE_CACHE_BYTES,
         };
+        // tantivy's own store holds nothing: the passages are in ours.
         let reader = index
             .index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
-            .doc_store_cache_num_blocks(cache_blocks)
+            .doc_store_cache_num_blocks(0)
             .try_into()
             .map_err(|e| OpenError::damaged(&index.dir, e))?;
         crate::index::check_doc_counts(&reader.searcher(), &index.fields)
@@ -288,6 +293,7 @@ impl Engine {
         Ok(Engine {
             index,
             reader,
+            passages: Passages::new(cache_bytes),
             segmenters,
             synonyms,
             path_table: Mutex::new(None),
@@ -414,7 +420,6 @@ impl Engine {
         let limit = options.limit.max(1);
         let filter = resolved.as_deref();
         let generation = kept::Generation::of(&searcher);
-        let mut docs = Docs::default();
         let mut runs = Runs::default();
         let mut ranking = self.rank(
             &searcher,
@@ -429,7 +434,7 @@ impl Engine {
         if options.collapse {
             let mut depth = limit;
             for round in 1..=COLLAPSE_ROUNDS {
-                let collapsed = self.collapse(&searcher, &mut docs, &ranking.candidates, limit)?;
+                let collapsed = self.collapse(&searcher, &ranking.candidates, limit)?;
                 let exhausted = ranking.candidates.len() < depth;
                 if collapsed.kept.len() >= limit || exhausted || round == COLLAPSE_ROUNDS {
                     let mut kept = collapsed.kept.into_iter().peekable();
@@ -478,14 +483,8 @@ impl Engine {
         let mut hits = Vec::with_capacity(candidates.len());
         for (i, c) in candidates.into_iter().enumerate() {
             check(options.deadline)?;
-            let doc = docs.get(&searcher, &self.index.dir, c.address)?;
-            let text_of = |field| {
-                doc.get_first(field)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            let text = text_of(fields.text);
+            let passage = self.passage(&searcher, c.address)?;
+            let text = passage.text.clone();
             let normalized = self.normalized.get(generation, c.address, &text);
             let chars = options.snippet_chars;
             let mut snippet = snippet::make_snippet(&text, &normalized, &needles, chars);
@@ -508,13 +507,10 @@ impl Engine {
             hits.push(Hit {
                 rank: i + 1,
                 score: c.score,
-                path: text_of(fields.path),
-                line: doc
-                    .get_first(fields.line)
-                    .and_then(|v| v.as_u64())
-                    .unwrap_or(0),
-                title: text_of(fields.title),
-                heading: text_of(fields.heading),
+                path: passage.path.to_string(),
+                line: passage.line,
+                title: passage.title.to_string(),
+                heading: passage.heading.to_string(),
                 text,
                 snippet,
                 via_feedback: c.expanded && !typed.contains(&c.address),
@@ -891,34 +887,21 @@ impl Engine {
     fn collapse(
         &self,
         searcher: &Searcher,
-        docs: &mut Docs,
         candidates: &[Candidate],
         limit: usize,
     ) -> Result<Collapsed> {
         let generation = kept::Generation::of(searcher);
-        let fields = &self.index.fields;
         let mut kept: Vec<(usize, DocAddress)> = Vec::new();
         let mut page = collapse::Page::default();
         let mut duplicates: HashMap<DocAddress, Vec<Duplicate>> = HashMap::new();
         for (i, c) in candidates.iter().enumerate() {
-            let doc = docs.get(searcher, &self.index.dir, c.address)?;
-            let text = doc
-                .get_first(fields.text)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default();
-            let normalized = self.normalized.get(generation, c.address, text);
+            let passage = self.passage(searcher, c.address)?;
+            let normalized = self.normalized.get(generation, c.address, &passage.text);
             let shingles = collapse::Shingles::of(normalized.as_str());
             match page.find(&shingles).map(|k| kept[k].1) {
                 Some(above) => duplicates.entry(above).or_default().push(Duplicate {
-                    path: doc
-                        .get_first(fields.path)
-                        .and_then(|v| v.as_str())
-                        .unwrap_or_default()
-                        .to_string(),
-                    line: doc
-                        .get_first(fields.line)
-                        .and_then(|v| v.as_u64())
-                        .unwrap_or(0),
+                    path: passage.path.to_string(),
+                    line: passage.line,
                 }),
                 None => {
                     kept.push((i, c.address));
@@ -1135,12 +1118,7 @@ impl Engine {
         let fields = &self.index.fields;
         let mut passages = Vec::new();
         for c in candidates.iter().take(ranking::FEEDBACK_PASSAGES) {
-            let doc: TantivyDocument = searcher
-                .doc(c.address)
-                .map_err(|e| OpenError::damaged(&self.index.dir, e))?;
-            if let Some(text) = doc.get_first(fields.text).and_then(|v| v.as_str()) {
-                passages.push(text.to_string());
-            }
+            passages.push(self.passage(searcher, c.address)?.text.clone());
         }
         let num_docs = searcher.num_docs();
         let idf = |term: &str| {
@@ -1239,26 +1217,13 @@ struct Collapsed {
     duplicates: HashMap<DocAddress, Vec<Duplicate>>,
 }
 
-/// Stored passages read during one search, each read once.
-#[derive(Default)]
-struct Docs(HashMap<DocAddress, Arc<TantivyDocument>>);
-
-impl Docs {
-    fn get(
-        &mut self,
-        searcher: &Searcher,
-        dir: &std::path::Path,
-        address: DocAddress,
-    ) -> Result<Arc<TantivyDocument>> {
-        if let Some(doc) = self.0.get(&address) {
-            return Ok(Arc::clone(doc));
-        }
-        let doc: TantivyDocument = searcher
-            .doc(address)
-            .map_err(|e| OpenError::damaged(dir, e))?;
-        let doc = Arc::new(doc);
-        self.0.insert(address, Arc::clone(&doc));
-        Ok(doc)
+impl Engine {
+    /// The stored passage at `address`.
+    fn passage(&self, searcher: &Searcher, address: DocAddress) -> Result<Arc<StoredPassage>> {
+        Ok(self
+            .passages
+            .get(searcher, address)
+            .map_err(|e| OpenError::damaged(&self.index.dir, e))?)
     }
 }
 

@@ -9,22 +9,17 @@
 use std::fmt;
 
 use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
-use tantivy::schema::{Field, Value};
-use tantivy::store::StoreReader;
-use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyDocument, TantivyError};
+use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError};
 
 use crate::analysis::Normalized;
+use crate::index::passages::SegmentCursor;
 
-/// Stored blocks a phrase check keeps decompressed while it walks a segment.
-const STORE_CACHE_BLOCKS: usize = 4;
-
-/// The passages matched by `candidates` whose stored `text` contains
+/// The passages matched by `candidates` whose stored text contains
 /// `phrase` as a substring (as typed, or both normalized); scored by
 /// `candidates`. Unlike tantivy's `PhraseQuery` it reads no positions: it
 /// confirms candidates on the stored text.
 pub struct SubstringQuery {
     candidates: Box<dyn Query>,
-    text: Field,
     phrase: Phrase,
 }
 
@@ -47,15 +42,9 @@ impl Phrase {
 impl SubstringQuery {
     /// The phrase `typed` (trimmed) and `normalized` (and trimmed);
     /// `candidates` must match every passage containing it.
-    pub fn new(
-        candidates: Box<dyn Query>,
-        text: Field,
-        typed: &str,
-        normalized: &str,
-    ) -> SubstringQuery {
+    pub fn new(candidates: Box<dyn Query>, typed: &str, normalized: &str) -> SubstringQuery {
         SubstringQuery {
             candidates,
-            text,
             phrase: Phrase {
                 typed: typed.to_string(),
                 normalized: normalized.to_string(),
@@ -68,7 +57,6 @@ impl Clone for SubstringQuery {
     fn clone(&self) -> Self {
         SubstringQuery {
             candidates: self.candidates.box_clone(),
-            text: self.text,
             phrase: self.phrase.clone(),
         }
     }
@@ -88,7 +76,6 @@ impl Query for SubstringQuery {
     fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
         Ok(Box::new(SubstringWeight {
             candidates: self.candidates.weight(enable_scoring)?,
-            text: self.text,
             phrase: self.phrase.clone(),
         }))
     }
@@ -100,7 +87,6 @@ impl Query for SubstringQuery {
 
 struct SubstringWeight {
     candidates: Box<dyn Weight>,
-    text: Field,
     phrase: Phrase,
 }
 
@@ -108,8 +94,7 @@ impl Weight for SubstringWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
         let mut scorer = SubstringScorer {
             candidates: self.candidates.scorer(reader, boost)?,
-            store: reader.get_store_reader(STORE_CACHE_BLOCKS)?,
-            text: self.text,
+            passages: SegmentCursor::open(reader)?,
             phrase: self.phrase.clone(),
         };
         scorer.skip_to_match();
@@ -132,21 +117,17 @@ impl Weight for SubstringWeight {
 
 struct SubstringScorer {
     candidates: Box<dyn Scorer>,
-    store: StoreReader,
-    text: Field,
+    passages: SegmentCursor,
     phrase: Phrase,
 }
 
 impl SubstringScorer {
     /// Whether the current candidate's text contains the phrase. A passage
     /// that cannot be read is no match (reading the hits reports the damage).
-    fn is_match(&self) -> bool {
-        let Ok(doc) = self.store.get::<TantivyDocument>(self.candidates.doc()) else {
-            return false;
-        };
-        doc.get_first(self.text)
-            .and_then(|v| v.as_str())
-            .is_some_and(|text| self.phrase.is_in(text))
+    fn is_match(&mut self) -> bool {
+        self.passages
+            .text(self.candidates.doc())
+            .is_ok_and(|text| self.phrase.is_in(text))
     }
 
     /// Moves from the current candidate to the first that matches.

@@ -685,7 +685,6 @@ fn phrase_query(fields: &Fields, prefixes: &Arc<PrefixCache>, phrase: &Phrase) -
     }
     Some(Node::Leaf(Box::new(phrase::SubstringQuery::new(
         grams_query(fields, prefixes, grams, Occur::Must).query(),
-        fields.text,
         phrase.typed(),
         &phrase.normalized,
     ))))

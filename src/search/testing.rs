@@ -4,7 +4,7 @@ use std::sync::{Arc, LazyLock};
 
 use tantivy::collector::Count;
 use tantivy::query::Query;
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument};
+use tantivy::{IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument};
 
 use crate::analysis::{self, Dictionary, Segmenters};
 use crate::index::Fields;
@@ -30,7 +30,10 @@ impl TestIndex {
     /// An index holding one passage per (article path, text), committed.
     pub fn with_paths(articles: &[(&str, &str)]) -> TestIndex {
         let (schema, fields) = Fields::build_schema();
-        let index = Index::create_in_ram(schema);
+        let index = crate::index::schema::builder()
+            .schema(schema)
+            .create_in_ram()
+            .unwrap();
         analysis::register_tokenizers(&index, &SEGMENTERS);
         let writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
         let reader = index
