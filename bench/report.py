@@ -197,8 +197,9 @@ w(f"- **Index build**: `zhsearch index` from nothing, `/usr/bin/time -v` (wall, 
   f"Its summary: “{build_summary}”. "
   "Size = `du -sb` of the index folder; by kind of file: "
   + ", ".join(f"`.{k}` {mb(int(b))}" for k, b in index_files if int(b) >= 100_000)
-  + " (tantivy: `idx` postings, `pos` positions, `term` term dictionaries, `store` stored "
-  "fields, `fast` fast fields, `fieldnorm` field norms); by field (`examples/space_usage.rs`; "
+  + " (`passages` the passage store, `src/index/passages.rs`; tantivy's: `idx` postings, `pos` "
+  "positions, `term` term dictionaries, `store` its own store of fields, empty records here, "
+  "`fast` fast fields, `fieldnorm` field norms); by field (`examples/space_usage.rs`; "
   "terms + postings + positions): "
   + ", ".join(
       f"{r[0]} {mb(field_bytes(r))}" for r in field_rows if field_bytes(r) >= 100_000)
