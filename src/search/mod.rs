@@ -484,7 +484,7 @@ impl Engine {
         for (i, c) in candidates.into_iter().enumerate() {
             check(options.deadline)?;
             let passage = self.passage(&searcher, c.address)?;
-            let text = passage.text.clone();
+            let text = passage.text;
             let normalized = self.normalized.get(generation, c.address, &text);
             let chars = options.snippet_chars;
             let mut snippet = snippet::make_snippet(&text, &normalized, &needles, chars);
@@ -507,10 +507,10 @@ impl Engine {
             hits.push(Hit {
                 rank: i + 1,
                 score: c.score,
-                path: passage.path.to_string(),
+                path: passage.path,
                 line: passage.line,
-                title: passage.title.to_string(),
-                heading: passage.heading.to_string(),
+                title: passage.title,
+                heading: passage.heading,
                 text,
                 snippet,
                 via_feedback: c.expanded && !typed.contains(&c.address),
@@ -900,7 +900,7 @@ impl Engine {
             let shingles = collapse::Shingles::of(normalized.as_str());
             match page.find(&shingles).map(|k| kept[k].1) {
                 Some(above) => duplicates.entry(above).or_default().push(Duplicate {
-                    path: passage.path.to_string(),
+                    path: passage.path,
                     line: passage.line,
                 }),
                 None => {
@@ -1118,7 +1118,7 @@ impl Engine {
         let fields = &self.index.fields;
         let mut passages = Vec::new();
         for c in candidates.iter().take(ranking::FEEDBACK_PASSAGES) {
-            passages.push(self.passage(searcher, c.address)?.text.clone());
+            passages.push(self.passage(searcher, c.address)?.text);
         }
         let num_docs = searcher.num_docs();
         let idf = |term: &str| {
@@ -1219,7 +1219,7 @@ struct Collapsed {
 
 impl Engine {
     /// The stored passage at `address`.
-    fn passage(&self, searcher: &Searcher, address: DocAddress) -> Result<Arc<StoredPassage>> {
+    fn passage(&self, searcher: &Searcher, address: DocAddress) -> Result<StoredPassage> {
         Ok(self
             .passages
             .get(searcher, address)
