@@ -14,9 +14,19 @@ fn main() -> Result<()> {
     let dir = std::env::args()
         .nth(1)
         .context("usage: space_usage INDEX_DIR")?;
-    // With the passage store registered, to count its files.
-    let index = zhsearch::index::open_tantivy_index(std::path::Path::new(&dir))
-        .with_context(|| format!("cannot open {dir}"))?;
+    let open = || format!("cannot open {dir}");
+    let mut index = tantivy::Index::open_in_dir(&dir).with_context(open)?;
+    let passages = zhsearch::index::passages::EXTENSION;
+    if index
+        .load_metas()?
+        .persisted_custom_extensions
+        .iter()
+        .any(|e| e == passages)
+    {
+        // A zhsearch index: with its passage store registered, to count its files.
+        index =
+            zhsearch::index::open_tantivy_index(std::path::Path::new(&dir)).with_context(open)?;
+    }
     let searcher = index.reader()?.searcher();
     let usage = searcher.space_usage()?;
     // field -> tokens indexed, over the segments
@@ -47,8 +57,10 @@ fn main() -> Result<()> {
             }
         }
         store += segment.store().total().get_bytes();
-        let passages = SegmentComponent::Custom(zhsearch::index::passages::EXTENSION.into());
-        store += segment.component(passages).total().get_bytes();
+        store += segment
+            .component(SegmentComponent::Custom(passages.into()))
+            .total()
+            .get_bytes();
     }
     println!("field\tterms\tpostings\tpositions\tfieldnorms\ttokens");
     for (field, [terms, postings, positions, norms]) in by_field {
