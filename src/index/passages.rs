@@ -48,8 +48,11 @@ const BLOCK_BYTES: usize = 16 * 1024;
 /// index, the 0.07 s 3% of the build's CPU.
 const ZSTD_LEVEL: i32 = 3;
 
-/// Records a segment's dictionary is trained on: its first passages, up to
-/// this many bytes. Training on 1 MB took 0.12–0.19 s on x1.
+/// Records the index's dictionary is trained on: the first passages of a
+/// segment, once there are this many bytes of them. Training on 1 MB took
+/// 0.12–0.19 s on x1. A segment with less text before the index has a
+/// dictionary goes without: a dictionary trained on it would be the
+/// index's from then on, and so few passages gain little from one.
 const DICTIONARY_SAMPLE_BYTES: usize = 1 << 20;
 
 /// Largest dictionary trained. On x1 with 16 KB blocks and 1 MB of
@@ -57,10 +60,6 @@ const DICTIONARY_SAMPLE_BYTES: usize = 1 << 20;
 /// 5.59 with 32 KB, 5.29 with 110 KB (zstd's default) or 128 KB, 5.15 with
 /// 256 KB, 5.18 with 384 KB and 5.24 with 512 KB, the dictionary included.
 const DICTIONARY_BYTES: usize = 256 * 1024;
-
-/// Fewer sampled bytes than this train no dictionary (the passages of a
-/// small update): zstd needs many samples, and so few passages gain little.
-const MIN_SAMPLE_BYTES: usize = 64 * 1024;
 
 /// A block larger than this when decompressed is damage: no record is
 /// larger than the largest article read.
@@ -256,7 +255,7 @@ struct PassageRef<'a> {
 }
 
 impl PassageRef<'_> {
-    fn to_owned(self) -> StoredPassage {
+    fn into_stored(self) -> StoredPassage {
         StoredPassage {
             path: self.path.to_string(),
             line: self.line,
@@ -381,7 +380,7 @@ impl BlockWriter {
     /// Trains the dictionary on the waiting records (none when too few).
     fn train(&mut self) {
         let mut dictionary = Vec::new();
-        if self.waiting_bytes >= MIN_SAMPLE_BYTES {
+        if self.waiting_bytes >= DICTIONARY_SAMPLE_BYTES {
             let samples: Vec<u8> = self
                 .waiting
                 .iter()
@@ -843,7 +842,7 @@ impl Passages {
                 block
             }
         };
-        Ok(block.get(address.doc_id)?.to_owned())
+        Ok(block.get(address.doc_id)?.into_stored())
     }
 
     fn file(
@@ -902,6 +901,15 @@ mod tests {
     use tantivy::{Index, IndexWriter, Term};
 
     use super::*;
+
+    /// Articles whose passages are enough text to train a dictionary.
+    const TRAINS: usize = 5_000;
+
+    #[test]
+    fn the_test_articles_train_a_dictionary() {
+        let bytes: usize = passages(TRAINS).iter().map(|p| p.text.len()).sum();
+        assert!(bytes >= DICTIONARY_SAMPLE_BYTES, "{bytes}");
+    }
 
     /// Passages of `articles` articles, each with a title and three
     /// passages under two headings: text varied enough for zstd.
@@ -980,9 +988,10 @@ mod tests {
     #[test]
     fn passages_read_back_as_written_with_the_dictionary_of_the_first_large_segment() {
         let (index, fields, mut writer) = index();
-        let all = passages(2_006);
+        let all = passages(TRAINS + 6);
         // A small segment, a large one, a small one.
-        let parts = [&all[..9], &all[9..6_009], &all[6_009..]];
+        let large = 3 * TRAINS;
+        let parts = [&all[..9], &all[9..9 + large], &all[9 + large..]];
         for part in parts {
             add(&mut writer, &fields, part);
             writer.commit().unwrap();
@@ -996,7 +1005,7 @@ mod tests {
         // The first had too little text to train a dictionary; the last
         // took the one trained by the second.
         let files = files(&index);
-        let large = files.iter().find(|f| f.num_docs == 6_000).unwrap();
+        let large = files.iter().find(|f| f.num_docs as usize == large).unwrap();
         assert!(!large.dictionary_bytes().is_empty());
         assert!(large.entries.len() > 10, "{} blocks", large.entries.len());
         let mut small: Vec<bool> = files
@@ -1018,7 +1027,7 @@ mod tests {
             .unwrap();
         crate::analysis::register_tokenizers(&index, &crate::search::testing::SEGMENTERS);
         let mut writer: IndexWriter = index.writer_with_num_threads(1, 200_000_000).unwrap();
-        add(&mut writer, &fields, &passages(1_000));
+        add(&mut writer, &fields, &passages(TRAINS));
         writer.commit().unwrap();
         drop(writer);
         let trained = files(&index)[0].dictionary_bytes().to_vec();
@@ -1038,13 +1047,13 @@ mod tests {
     #[test]
     fn a_merge_keeps_the_live_passages_in_order_and_a_dictionary() {
         let (index, fields, mut writer) = index();
-        let first = passages(700);
-        let second: Vec<StoredPassage> = passages(1_400).split_off(700 * 3);
+        let first = passages(TRAINS);
+        let second: Vec<StoredPassage> = passages(TRAINS + 700).split_off(TRAINS * 3);
         add(&mut writer, &fields, &first);
         writer.commit().unwrap();
         add(&mut writer, &fields, &second);
         writer.commit().unwrap();
-        for deleted in ["dir/0003.md", "dir/1000.md"] {
+        for deleted in ["dir/0003.md", "dir/5100.md"] {
             writer.delete_term(Term::from_field_text(fields.path, deleted));
         }
         writer.commit().unwrap();
@@ -1079,7 +1088,7 @@ mod tests {
         let expected: Vec<StoredPassage> = a
             .into_iter()
             .chain(b)
-            .filter(|p| !["dir/0003.md", "dir/1000.md"].contains(&p.path.as_str()))
+            .filter(|p| !["dir/0003.md", "dir/5100.md"].contains(&p.path.as_str()))
             .collect();
         assert_eq!(searcher.num_docs() as usize, expected.len());
         assert_eq!(read, expected);
@@ -1088,7 +1097,7 @@ mod tests {
     #[test]
     fn a_damaged_file_is_an_error_not_a_panic() {
         let (index, fields, mut writer) = index();
-        add(&mut writer, &fields, &passages(400));
+        add(&mut writer, &fields, &passages(TRAINS));
         writer.commit().unwrap();
         let searcher = index.reader().unwrap().searcher();
         let segment = &searcher.segment_readers()[0];
@@ -1162,7 +1171,9 @@ mod tests {
             put_record(&mut out, &record.borrowed(), flags);
         }
         let block = Block::parse(0, 2, out.clone()).unwrap();
-        let read: Vec<StoredPassage> = (0..2).map(|d| block.get(d).unwrap().to_owned()).collect();
+        let read: Vec<StoredPassage> = (0..2)
+            .map(|d| block.get(d).unwrap().into_stored())
+            .collect();
         assert_eq!(read, p);
         assert!(Block::parse(0, 3, out.clone()).is_err());
         assert!(Block::parse(0, 1, out.clone()).is_err());

@@ -175,8 +175,8 @@ fn check(deadline: Option<Instant>) -> Result<(), TimedOut> {
     }
 }
 
-/// Memory for decompressed passages a single search keeps: a page of hits,
-/// its collapsed neighbours and its phrase checks.
+/// Memory for decompressed passages a single search keeps: the blocks of
+/// its hits and of the passages that collapse and feedback read.
 const ONE_QUERY_STORE_CACHE_BYTES: u64 = 4 * 1024 * 1024;
 /// Memory for decompressed stored passages when serving many queries:
 /// each block a hit is read from is decompressed once, not once per hit,
