@@ -379,8 +379,15 @@ impl BlockWriter {
 
     /// Trains the dictionary on the waiting records (none when too few).
     fn train(&mut self) {
-        let mut dictionary = Vec::new();
-        if self.waiting_bytes >= DICTIONARY_SAMPLE_BYTES {
+        if self.waiting_bytes < DICTIONARY_SAMPLE_BYTES {
+            self.dictionary = Some(Arc::default());
+            return;
+        }
+        // Held while training: a second writer thread with enough passages
+        // waits and takes the first one's dictionary, so that a build has
+        // one and its merges copy every block.
+        let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        if shared.is_none() {
             let samples: Vec<u8> = self
                 .waiting
                 .iter()
@@ -388,18 +395,12 @@ impl BlockWriter {
                 .collect();
             // Too uniform or too few samples: zstd refuses, and the store
             // goes without.
-            dictionary =
-                zstd::dict::from_continuous(&samples, &self.sample_sizes, DICTIONARY_BYTES)
-                    .unwrap_or_default();
+            *shared = zstd::dict::from_continuous(&samples, &self.sample_sizes, DICTIONARY_BYTES)
+                .ok()
+                .filter(|d| !d.is_empty())
+                .map(Arc::new);
         }
-        let dictionary = Arc::new(dictionary);
-        if !dictionary.is_empty() {
-            // The first trained is the index's; another writer thread may
-            // have trained its own meanwhile.
-            let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
-            shared.get_or_insert_with(|| Arc::clone(&dictionary));
-        }
-        self.dictionary = Some(dictionary);
+        self.dictionary = Some(shared.clone().unwrap_or_default());
         self.sample_sizes = Vec::new();
     }
 
