@@ -16,7 +16,10 @@
 
 use std::any::Any;
 use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
@@ -130,7 +133,11 @@ impl SegmentPlugin for PassagePlugin {
         let dictionary = self.dictionary(ctx.segment);
         Ok(Box::new(SegmentPassages {
             fields,
-            blocks: BlockWriter::new(file, dictionary, Arc::clone(&self.dictionary)),
+            blocks: BlockWriter::threaded(BlockSink::new(
+                file,
+                dictionary,
+                Arc::clone(&self.dictionary),
+            ))?,
         }))
     }
 
@@ -155,7 +162,8 @@ impl SegmentPlugin for PassagePlugin {
                 .map(|s| Arc::new(s.dictionary_bytes().to_vec()))
         });
         let file = ctx.target_segment.open_write(component())?;
-        let mut blocks = BlockWriter::new(file, dictionary.clone(), Arc::clone(&self.dictionary));
+        let sink = BlockSink::new(file, dictionary.clone(), Arc::clone(&self.dictionary));
+        let mut blocks = BlockWriter::new(sink);
         // A stacked merge: each segment's live passages in order, segment after segment.
         for (reader, source) in ctx.readers.iter().zip(&sources) {
             let same = dictionary
@@ -279,51 +287,90 @@ impl StoredPassage {
     }
 }
 
-/// Cuts records into blocks and writes them compressed. Until the
-/// dictionary is trained, the blocks wait uncompressed.
+/// Cuts records into blocks for its [`BlockSink`], which compresses and
+/// writes them: on a thread of its own while a segment is indexed (see
+/// [`BlockWriter::threaded`]), here in a merge.
 struct BlockWriter {
-    file: WritePtr,
-    written: u64,
-    /// The dictionary, once chosen (`Some(empty)`: none).
-    dictionary: Option<Dictionary>,
-    /// Where a dictionary this writer trains is offered to the next segments.
-    shared: Arc<Mutex<Option<Dictionary>>>,
-    compressor: Option<zstd::bulk::Compressor<'static>>,
-    /// Blocks not yet compressed (before the dictionary), with their first passage.
-    waiting: Vec<(u32, Vec<u8>)>,
-    /// Length of each record waiting, the dictionary's samples.
-    sample_sizes: Vec<usize>,
-    waiting_bytes: usize,
     block: Vec<u8>,
+    /// Length of each record of the block: the dictionary's samples.
+    record_sizes: Vec<usize>,
     block_first: u32,
     /// The previous record of the block: what the next one need not repeat.
     last: Option<(String, String, String)>,
     passages: u32,
-    /// (first passage, offset, decompressed length) of each block written.
-    entries: Vec<(u32, u64, u32)>,
+    sink: Sink,
 }
 
+/// Where sealed blocks go.
+enum Sink {
+    Here(BlockSink),
+    Thread {
+        jobs: SyncSender<Job>,
+        worker: JoinHandle<tantivy::Result<()>>,
+        /// Bytes sent and not yet written, for [`PluginWriter::mem_usage`].
+        pending: Arc<AtomicUsize>,
+    },
+}
+
+/// Work for a sink's thread.
+enum Job {
+    Block {
+        first: u32,
+        raw: Vec<u8>,
+        record_sizes: Vec<usize>,
+    },
+    Finish {
+        passages: u32,
+    },
+}
+
+/// Blocks a writer thread may send ahead of its sink (1 MB).
+const BLOCKS_IN_FLIGHT: usize = 64;
+
 impl BlockWriter {
-    fn new(
-        file: WritePtr,
-        dictionary: Option<Dictionary>,
-        shared: Arc<Mutex<Option<Dictionary>>>,
-    ) -> BlockWriter {
+    fn new(sink: BlockSink) -> BlockWriter {
+        BlockWriter::with_sink(Sink::Here(sink))
+    }
+
+    fn with_sink(sink: Sink) -> BlockWriter {
         BlockWriter {
-            file,
-            written: 0,
-            dictionary,
-            shared,
-            compressor: None,
-            waiting: Vec::new(),
-            sample_sizes: Vec::new(),
-            waiting_bytes: 0,
             block: Vec::with_capacity(2 * BLOCK_BYTES),
+            record_sizes: Vec::new(),
             block_first: 0,
             last: None,
             passages: 0,
-            entries: Vec::new(),
+            sink,
         }
+    }
+
+    /// A writer whose sink compresses on a thread of its own: compressing
+    /// on the thread that indexes made the x1 build 0.3 s (11%) longer
+    /// than tantivy's store, which compresses on a thread of its own too.
+    fn threaded(mut sink: BlockSink) -> tantivy::Result<BlockWriter> {
+        let (jobs, received) = std::sync::mpsc::sync_channel::<Job>(BLOCKS_IN_FLIGHT);
+        let pending = Arc::new(AtomicUsize::new(0));
+        sink.pending = Some(Arc::clone(&pending));
+        let worker = std::thread::Builder::new()
+            .name("zhsearch-passages".into())
+            .spawn(move || {
+                for job in received {
+                    match job {
+                        Job::Block {
+                            first,
+                            raw,
+                            record_sizes,
+                        } => sink.block(first, raw, record_sizes)?,
+                        Job::Finish { passages } => return sink.finish(passages),
+                    }
+                }
+                // The writer was dropped: its segment is abandoned.
+                Ok(())
+            })?;
+        Ok(BlockWriter::with_sink(Sink::Thread {
+            jobs,
+            worker,
+            pending,
+        }))
     }
 
     fn add(&mut self, p: PassageRef) -> tantivy::Result<()> {
@@ -337,9 +384,7 @@ impl BlockWriter {
         if flags != 0 {
             self.last = Some((p.path.into(), p.title.into(), p.heading.into()));
         }
-        if self.dictionary.is_none() {
-            self.sample_sizes.push(self.block.len() - start);
-        }
+        self.record_sizes.push(self.block.len() - start);
         self.passages = self
             .passages
             .checked_add(1)
@@ -358,23 +403,134 @@ impl BlockWriter {
             | flag(heading != p.heading, HAS_HEADING)
     }
 
-    /// Ends the current block: compressed and written, or kept waiting for the dictionary.
+    /// Ends the current block and gives it to the sink.
     fn seal(&mut self) -> tantivy::Result<()> {
         if self.block.is_empty() {
             return Ok(());
         }
-        let block = std::mem::replace(&mut self.block, Vec::with_capacity(2 * BLOCK_BYTES));
+        let raw = std::mem::replace(&mut self.block, Vec::with_capacity(2 * BLOCK_BYTES));
+        let record_sizes = std::mem::take(&mut self.record_sizes);
         let first = std::mem::replace(&mut self.block_first, self.passages);
         self.last = None;
+        match &mut self.sink {
+            Sink::Here(sink) => sink.block(first, raw, record_sizes),
+            Sink::Thread { jobs, pending, .. } => {
+                pending.fetch_add(raw.len(), Ordering::Relaxed);
+                let job = Job::Block {
+                    first,
+                    raw,
+                    record_sizes,
+                };
+                if jobs.send(job).is_ok() {
+                    return Ok(());
+                }
+                // The sink's thread stopped on an error: finish says which.
+                Err(TantivyError::InvalidArgument(
+                    "the passage store stopped writing".into(),
+                ))
+            }
+        }
+    }
+
+    /// Appends block `ord` of `source`, compressed with the same dictionary.
+    fn copy(&mut self, source: &PassageFile, ord: usize) -> tantivy::Result<()> {
+        // A block of one's own first: entries follow the passages' order.
+        self.seal()?;
+        let Sink::Here(sink) = &mut self.sink else {
+            return Err(TantivyError::InvalidArgument(
+                "blocks are copied by merges only".into(),
+            ));
+        };
+        sink.copy(self.passages, source, ord)?;
+        let count = source.docs_of(ord).len() as u32;
+        self.passages = self
+            .passages
+            .checked_add(count)
+            .ok_or_else(|| TantivyError::InvalidArgument("too many passages".into()))?;
+        self.block_first = self.passages;
+        Ok(())
+    }
+
+    fn mem_usage(&self) -> usize {
+        let sink = match &self.sink {
+            Sink::Here(sink) => sink.waiting_bytes + sink.entries.len() * ENTRY_BYTES,
+            Sink::Thread { pending, .. } => pending.load(Ordering::Relaxed),
+        };
+        self.block.capacity() + sink
+    }
+
+    fn finish(mut self) -> tantivy::Result<()> {
+        let sealed = self.seal();
+        let passages = self.passages;
+        match self.sink {
+            Sink::Here(sink) => sealed.and_then(|()| sink.finish(passages)),
+            Sink::Thread { jobs, worker, .. } => {
+                let _ = jobs.send(Job::Finish { passages });
+                drop(jobs);
+                let written = worker.join().map_err(|_| {
+                    TantivyError::InvalidArgument("the passage store's thread panicked".into())
+                })?;
+                // The thread's error, when it stopped, says more than the seal's.
+                written.and(sealed)
+            }
+        }
+    }
+}
+
+/// Compresses blocks and writes them. Until the dictionary is trained,
+/// the blocks wait uncompressed.
+struct BlockSink {
+    file: WritePtr,
+    written: u64,
+    /// The dictionary, once chosen (`Some(empty)`: none).
+    dictionary: Option<Dictionary>,
+    /// Where a dictionary this sink trains is offered to the next segments.
+    shared: Arc<Mutex<Option<Dictionary>>>,
+    compressor: Option<zstd::bulk::Compressor<'static>>,
+    /// Blocks not yet compressed (before the dictionary), with their first passage.
+    waiting: Vec<(u32, Vec<u8>)>,
+    /// Length of each record waiting, the dictionary's samples.
+    sample_sizes: Vec<usize>,
+    waiting_bytes: usize,
+    /// (first passage, offset, decompressed length) of each block written.
+    entries: Vec<(u32, u64, u32)>,
+    /// The writer's count of bytes not yet written, when on a thread.
+    pending: Option<Arc<AtomicUsize>>,
+}
+
+impl BlockSink {
+    fn new(
+        file: WritePtr,
+        dictionary: Option<Dictionary>,
+        shared: Arc<Mutex<Option<Dictionary>>>,
+    ) -> BlockSink {
+        BlockSink {
+            file,
+            written: 0,
+            dictionary,
+            shared,
+            compressor: None,
+            waiting: Vec::new(),
+            sample_sizes: Vec::new(),
+            waiting_bytes: 0,
+            entries: Vec::new(),
+            pending: None,
+        }
+    }
+
+    /// Block `raw` of passages from `first`: compressed and written, or
+    /// kept waiting for the dictionary.
+    fn block(&mut self, first: u32, raw: Vec<u8>, record_sizes: Vec<usize>) -> tantivy::Result<()> {
         if self.dictionary.is_none() {
-            self.waiting_bytes += block.len();
-            self.waiting.push((first, block));
+            self.waiting_bytes += raw.len();
+            self.waiting.push((first, raw));
+            self.sample_sizes.extend(record_sizes);
             if self.waiting_bytes >= DICTIONARY_SAMPLE_BYTES {
                 self.train();
             }
             return self.write_waiting();
         }
-        self.write_block(first, &block)
+        self.write_block(first, &raw)
     }
 
     /// Trains the dictionary on the waiting records (none when too few).
@@ -404,21 +560,13 @@ impl BlockWriter {
         self.sample_sizes = Vec::new();
     }
 
-    /// Appends block `ord` of `source`, compressed with the same dictionary.
-    fn copy(&mut self, source: &PassageFile, ord: usize) -> tantivy::Result<()> {
-        // A block of one's own first: entries follow the passages' order.
-        self.seal()?;
+    /// Appends block `ord` of `source` as passages from `first`.
+    fn copy(&mut self, first: u32, source: &PassageFile, ord: usize) -> tantivy::Result<()> {
         let (_, _, raw_len) = source.entries[ord];
         let compressed = source.compressed(ord);
         self.file.write_all(compressed)?;
-        self.entries.push((self.passages, self.written, raw_len));
+        self.entries.push((first, self.written, raw_len));
         self.written += compressed.len() as u64;
-        let count = source.docs_of(ord).len() as u32;
-        self.passages = self
-            .passages
-            .checked_add(count)
-            .ok_or_else(|| TantivyError::InvalidArgument("too many passages".into()))?;
-        self.block_first = self.passages;
         Ok(())
     }
 
@@ -447,36 +595,34 @@ impl BlockWriter {
             .map_err(|_| TantivyError::InvalidArgument("a passage over 4 GB".into()))?;
         self.entries.push((first, self.written, raw_len));
         self.written += compressed.len() as u64;
+        if let Some(pending) = &self.pending {
+            pending.fetch_sub(block.len(), Ordering::Relaxed);
+        }
         Ok(())
     }
 
-    fn mem_usage(&self) -> usize {
-        self.block.capacity() + self.waiting_bytes + self.entries.len() * ENTRY_BYTES
-    }
-
-    fn finish(mut self) -> tantivy::Result<()> {
-        self.seal()?;
+    fn finish(mut self, passages: u32) -> tantivy::Result<()> {
         if self.dictionary.is_none() {
             self.train();
         }
         self.write_waiting()?;
         let dictionary = self.dictionary.take().unwrap_or_default();
         let dictionary_offset = self.written;
-        self.file.write_all(&dictionary)?;
+        let mut file = self.file;
+        file.write_all(&dictionary)?;
         for &(first, offset, raw_len) in &self.entries {
-            self.file.write_all(&first.to_le_bytes())?;
-            self.file.write_all(&offset.to_le_bytes())?;
-            self.file.write_all(&raw_len.to_le_bytes())?;
+            file.write_all(&first.to_le_bytes())?;
+            file.write_all(&offset.to_le_bytes())?;
+            file.write_all(&raw_len.to_le_bytes())?;
         }
-        self.file.write_all(MAGIC)?;
-        self.file.write_all(&FORMAT_VERSION.to_le_bytes())?;
-        self.file.write_all(&self.passages.to_le_bytes())?;
+        file.write_all(MAGIC)?;
+        file.write_all(&FORMAT_VERSION.to_le_bytes())?;
+        file.write_all(&passages.to_le_bytes())?;
         let blocks = u32::try_from(self.entries.len()).unwrap_or(u32::MAX);
-        self.file.write_all(&blocks.to_le_bytes())?;
-        self.file.write_all(&dictionary_offset.to_le_bytes())?;
-        self.file
-            .write_all(&(dictionary.len() as u64).to_le_bytes())?;
-        self.file.terminate()?;
+        file.write_all(&blocks.to_le_bytes())?;
+        file.write_all(&dictionary_offset.to_le_bytes())?;
+        file.write_all(&(dictionary.len() as u64).to_le_bytes())?;
+        file.terminate()?;
         Ok(())
     }
 }
