@@ -10,9 +10,11 @@
 //!   boundaries.
 //!
 //! Offsets are byte offsets into the original (un-normalized) text, so
-//! highlights land on what the article really says. Positions are *character*
-//! offsets in the normalized text: a word and its sub-words then sit at their
-//! true places, and a phrase query can ask for terms at exact distances.
+//! highlights land on what the article really says. A word's position is the
+//! stretch of [`WORD_POSITION_CHARS`] characters of the normalized text its
+//! first character falls in: positions serve only proximity (two query words
+//! in the same stretch), and coarse ones take fewer bits. Exact phrases are
+//! checked against the stored text, not positions.
 
 use std::cell::{LazyCell, RefCell};
 use std::ops::{Deref, Range};
@@ -21,13 +23,14 @@ use std::sync::Arc;
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
+use super::WORD_POSITION_CHARS;
 use super::normalize::Normalized;
 use super::script::{Script, script_runs};
 use super::segment::{Segmenter, Segmenters};
 use super::stopwords::is_stop_word;
 
 /// Where a token lies in the normalized text: its bytes and its characters
-/// (the first character's index is the token's position).
+/// (the first character's index gives the token's position).
 #[derive(Debug, Clone)]
 struct Span {
     bytes: Range<usize>,
@@ -115,7 +118,7 @@ fn char_spans(text: &str) -> Vec<Span> {
 pub fn word_tokens(segmenter: &Segmenter, original: &str) -> Vec<Token> {
     let normalized = Rc::new(Normalized::new(original));
     let spans = word_spans(|| segmenter, normalized.as_str());
-    SpanTokenStream::new(normalized, Rc::new(spans)).collect()
+    SpanTokenStream::new(normalized, Rc::new(spans), WORD_POSITION_CHARS).collect()
 }
 
 /// Character tokens of `original`: the bigrams of each Han run and its last
@@ -130,7 +133,7 @@ pub fn word_tokens(segmenter: &Segmenter, original: &str) -> Vec<Token> {
 pub fn char_tokens(original: &str) -> Vec<Token> {
     let normalized = Rc::new(Normalized::new(original));
     let spans = char_spans(normalized.as_str());
-    SpanTokenStream::new(normalized, Rc::new(spans)).collect()
+    SpanTokenStream::new(normalized, Rc::new(spans), 1).collect()
 }
 
 /// A text this thread tokenized for indexing: normalized, and once the
@@ -223,15 +226,19 @@ pub struct SpanTokenStream {
     spans: Rc<Vec<Span>>,
     /// The next span's index.
     next: usize,
+    /// Characters per position: a token's position is its first
+    /// character's index divided by it.
+    position_chars: usize,
     token: Token,
 }
 
 impl SpanTokenStream {
-    fn new(normalized: Rc<Normalized>, spans: Rc<Vec<Span>>) -> Self {
+    fn new(normalized: Rc<Normalized>, spans: Rc<Vec<Span>>, position_chars: usize) -> Self {
         SpanTokenStream {
             normalized,
             spans,
             next: 0,
+            position_chars,
             token: Token::default(),
         }
     }
@@ -262,7 +269,7 @@ impl TokenStream for SpanTokenStream {
             .push_str(&self.normalized.as_str()[span.bytes.clone()]);
         token.offset_from = original.start;
         token.offset_to = original.end;
-        token.position = span.chars.start;
+        token.position = span.chars.start / self.position_chars;
         token.position_length = 1;
         true
     }
@@ -281,7 +288,7 @@ impl Tokenizer for WordTokenizer {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> SpanTokenStream {
         let (normalized, spans) = words_once(&self.segmenters, text);
-        SpanTokenStream::new(normalized, spans)
+        SpanTokenStream::new(normalized, spans, WORD_POSITION_CHARS)
     }
 }
 
@@ -291,7 +298,7 @@ impl Tokenizer for CharTokenizer {
     fn token_stream<'a>(&'a mut self, text: &'a str) -> SpanTokenStream {
         let normalized = normalized_once(text);
         let spans = char_spans(normalized.as_str());
-        SpanTokenStream::new(normalized, Rc::new(spans))
+        SpanTokenStream::new(normalized, Rc::new(spans), 1)
     }
 }
 
@@ -315,14 +322,36 @@ mod tests {
             .collect()
     }
 
-    /// (token text, the original text its offsets slice, position)
+    /// (token text, the original text its offsets slice, index of its
+    /// first character in the normalized text)
     type Expected<'a> = &'a [(&'a str, &'a str, usize)];
 
     fn assert_words(text: &str, expected: Expected) {
         let got = words(text);
         let got: Vec<(&str, &str, usize)> =
             got.iter().map(|(t, s, p)| (t.as_str(), *s, *p)).collect();
+        let expected: Vec<(&str, &str, usize)> = expected
+            .iter()
+            .map(|&(t, s, start)| (t, s, start / WORD_POSITION_CHARS))
+            .collect();
         assert_eq!(got, expected, "help: word tokens of {text:?}");
+    }
+
+    #[test]
+    fn a_words_position_is_its_stretch_of_characters() {
+        // 在线 starts at character 0, 销户 at 2 (the same stretch), 流程 at
+        // WORD_POSITION_CHARS + 2 (the next one).
+        let filler = "。".repeat(WORD_POSITION_CHARS - 2);
+        let text = format!("在线销户{filler}流程");
+        let got: Vec<(String, usize)> = words(&text).into_iter().map(|(t, _, p)| (t, p)).collect();
+        assert_eq!(
+            got,
+            [
+                ("在线".to_string(), 0),
+                ("销户".to_string(), 0),
+                ("流程".to_string(), 1)
+            ]
+        );
     }
 
     #[test]

@@ -19,8 +19,10 @@ use crate::analysis;
 /// manifest stores each skipped file's reason as a typed value (packing
 /// format 2). 6: `line` is also a column, to order tied passages. 7: the
 /// title and heading have no positions. 8: passages are stored in the
-/// passage store ([`super::passages`]), not in tantivy's.
-pub const SCHEMA_VERSION: u32 = 8;
+/// passage store ([`super::passages`]), not in tantivy's. 9: a word's
+/// position is its stretch of characters
+/// ([`analysis::WORD_POSITION_CHARS`]), not its first character.
+pub const SCHEMA_VERSION: u32 = 9;
 
 /// Name of the path field, also a column: ranking articles reads each
 /// candidate's path from it rather than from its stored passage.
@@ -76,9 +78,9 @@ impl Fields {
         let fields = Fields {
             path: builder.add_text_field(PATH_COLUMN, path),
             line: builder.add_u64_field(LINE_COLUMN, FAST),
-            // Only the text has positions: proximity and phrases look at
-            // nothing else, and the title's and heading's were 1.5% of x1's
-            // index (0.32 of 21.4 MB).
+            // Only the text has positions: proximity looks at nothing else
+            // (phrases are checked against the stored text), and the title's
+            // and heading's were 1.5% of x1's index (0.32 of 21.4 MB).
             title: builder.add_text_field("title", words(IndexRecordOption::WithFreqs)),
             heading: builder.add_text_field("heading", words(IndexRecordOption::WithFreqs)),
             text: builder.add_text_field("text", words(IndexRecordOption::WithFreqsAndPositions)),

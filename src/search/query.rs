@@ -17,10 +17,10 @@ use super::phrase;
 use super::prefix::{PrefixCache, PrefixQuery, is_lone_han};
 use super::ranking::{
     self, ABSENT_PINYIN_BOOST, ABSENT_WORD_SYNONYM_BOOST, CHARS_BOOST, FIELD_TIE_BREAKER,
-    HEADING_BOOST, PINYIN_BOOST, PROXIMITY_BOOST, PROXIMITY_SLOP, SYNONYM_BOOST, TEXT_BOOST,
-    TITLE_BOOST,
+    HEADING_BOOST, PINYIN_BOOST, PROXIMITY_BOOST, SYNONYM_BOOST, TEXT_BOOST, TITLE_BOOST,
 };
 pub use super::topk::Node;
+use crate::analysis::WORD_POSITION_CHARS;
 use crate::index::Fields;
 
 /// Most distinct words a query uses; the rest of a very long query is ignored
@@ -456,7 +456,10 @@ fn gram_parts(
 }
 
 /// Stage 4: each pair of adjacent content words (neither common) found
-/// within [`PROXIMITY_SLOP`] of each other in the text.
+/// close together in the text: starting in the same stretch of
+/// [`WORD_POSITION_CHARS`] characters, which is what a word's position
+/// says (the second in the next stretch when the first word fills half a
+/// stretch or more).
 fn proximity_parts(analyzed: &AnalyzedQuery, common: &CommonTerms, fields: &Fields) -> Vec<Part> {
     let mut parts = Vec::new();
     for pair in analyzed.near.windows(2) {
@@ -464,13 +467,13 @@ fn proximity_parts(analyzed: &AnalyzedQuery, common: &CommonTerms, fields: &Fiel
         {
             continue;
         }
-        let offset = pair[0].chars().count();
+        let stretches = (pair[0].chars().count() + WORD_POSITION_CHARS / 2) / WORD_POSITION_CHARS;
         let phrase = PhraseQuery::new_with_offset_and_slop(
             vec![
                 (0, term(fields.text, &pair[0])),
-                (offset, term(fields.text, &pair[1])),
+                (stretches, term(fields.text, &pair[1])),
             ],
-            PROXIMITY_SLOP,
+            0,
         );
         let kind = PartKind::Near(pair[0].clone(), pair[1].clone());
         let phrase = Node::Leaf(Box::new(phrase));
@@ -839,7 +842,7 @@ mod tests {
         assert_eq!(
             index.count(parts[0].query.as_ref()),
             1,
-            "only within the slop"
+            "only in the same stretch of WORD_POSITION_CHARS characters"
         );
     }
 
