@@ -809,3 +809,19 @@ fn search_reads_pinyin_and_homophone_typos_as_the_cli_does() {
     assert_eq!(initials["corrected"], "注销", "{initials}");
     assert_eq!(server.search("zx", "").json()["total"], 0);
 }
+
+/// The kernel would zero a whole 2 MB page on each first touch of memory
+/// mimalloc asked huge pages for; zhsearch turns them off for itself
+/// (`THP_enabled` in its `/proc` status, Linux 5.0 and later).
+#[cfg(target_os = "linux")]
+#[test]
+fn the_server_runs_without_transparent_huge_pages() {
+    let (_dir, server) = seed_server(&[]);
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.pid()))
+        .expect("the server's /proc status");
+    let Some(line) = status.lines().find(|l| l.starts_with("THP_enabled:")) else {
+        eprintln!("this kernel does not say whether huge pages are on");
+        return;
+    };
+    assert_eq!(line.split_whitespace().nth(1), Some("0"), "{line}");
+}

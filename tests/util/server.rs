@@ -178,6 +178,11 @@ impl Server {
         self.get(&format!("/search?q={q}{more}"))
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends `signal` (`TERM`, `INT`) and waits for the server to exit: how
     /// it exited, and all it said.
     pub fn stop(mut self, signal: &str) -> (ExitStatus, String) {
