@@ -186,7 +186,7 @@ impl Server {
     /// Sends `signal` (`TERM`, `INT`) and waits for the server to exit: how
     /// it exited, and all it said.
     pub fn stop(mut self, signal: &str) -> (ExitStatus, String) {
-        let pid = self.child.id().to_string();
+        let pid = self.pid().to_string();
         Command::new("kill")
             .args([&format!("-{signal}"), &pid])
             .status()
